@@ -1,0 +1,39 @@
+# The two commands of the README:  `make demo` (the main job) and `make test` (the test suite).
+# Both create the virtualenv on first use; the Neo4j + GDS jars are resolved on the first server start.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup demo test test-all bench image lint clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+demo: setup
+	$(BIN)/mp2v demo
+
+test: setup
+	$(BIN)/pytest -m "not slow and not gnn"
+
+test-all: setup
+	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python -m bench.run_all
+
+image: setup
+	$(BIN)/mp2v db image
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache

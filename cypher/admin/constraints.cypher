@@ -1,0 +1,3 @@
+// SHOW commands cannot be combined with UNION, hence separate queries for constraints and indexes.
+SHOW CONSTRAINTS YIELD name
+RETURN name

@@ -1,0 +1,2 @@
+CALL gds.list() YIELD name
+RETURN count(name) AS count

@@ -1,0 +1,3 @@
+CALL db.labels() YIELD label
+RETURN label
+ORDER BY label

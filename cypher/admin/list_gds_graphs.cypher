@@ -1,0 +1,2 @@
+CALL gds.graph.list() YIELD graphName
+RETURN graphName

@@ -1,0 +1,3 @@
+CALL db.relationshipTypes() YIELD relationshipType
+RETURN relationshipType AS type
+ORDER BY type

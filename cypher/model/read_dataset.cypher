@@ -1,0 +1,2 @@
+MATCH (d:Dataset)
+RETURN properties(d) AS properties

@@ -1,0 +1,2 @@
+MERGE (d:Dataset {name: $properties.name})
+SET d = $properties

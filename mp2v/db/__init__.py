@@ -1,0 +1,1 @@
+"""Everything that touches Neo4j: the local server, the one query runner, the startup check."""

@@ -1,0 +1,57 @@
+"""Cypher loaded by name from the ``cypher/`` folder (a checkout) or ``mp2v/_cypher`` (an installed wheel).
+
+Values always travel as ``$parameters``. Labels and relationship types cannot be parameters in Cypher 5,
+so a query may hold identifier placeholders written ``{{Label}}``; :func:`render` fills them with names that
+are checked and backtick-quoted, never with data values.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from mp2v.errors import QueryNotFoundError
+
+_PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def cypher_dir() -> Path:
+    """The folder holding the ``.cypher`` files, in a checkout or in the installed package."""
+    package_dir = Path(__file__).resolve().parent.parent
+    for candidate in (package_dir.parent / "cypher", package_dir / "_cypher"):
+        if candidate.is_dir():
+            return candidate
+    raise QueryNotFoundError(
+        f"no cypher folder next to {package_dir}: reinstall the package (the wheel carries mp2v/_cypher)"
+    )
+
+
+@cache
+def load(name: str) -> str:
+    """The text of ``cypher/<name>.cypher``; ``name`` may contain ``/`` for subfolders."""
+    path = cypher_dir() / f"{name}.cypher"
+    if not path.is_file():
+        known = ", ".join(sorted(p.relative_to(cypher_dir()).with_suffix("").as_posix()
+                                 for p in cypher_dir().rglob("*.cypher")))
+        raise QueryNotFoundError(f"no query named {name!r} ({path} missing); known queries: {known}")
+    return path.read_text(encoding="utf-8").strip()
+
+
+def quote_identifier(name: str) -> str:
+    """A label or relationship type as a backtick-quoted Cypher identifier; rejects anything unusual."""
+    if not _IDENTIFIER.match(name):
+        raise QueryNotFoundError(
+            f"{name!r} is not a usable label or relationship type: use letters, digits and underscores"
+        )
+    return f"`{name}`"
+
+
+def render(name: str, **identifiers: str) -> str:
+    """Load a query and fill its ``{{Identifier}}`` placeholders with quoted labels/types."""
+    text = load(name)
+    missing = sorted(set(_PLACEHOLDER.findall(text)) - identifiers.keys())
+    if missing:
+        raise QueryNotFoundError(f"query {name!r} needs identifiers {missing}")
+    return _PLACEHOLDER.sub(lambda m: quote_identifier(identifiers[m.group(1)]), text)

@@ -1,0 +1,109 @@
+"""The graph model every loader writes and every later stage reads.
+
+::
+
+    (:User {id})-[:<interaction> {weight, ...}]->(:<Item> {id, name?})
+    (:User)-[:FOLLOWS]->(:User)
+    (:<Item>)-[:<feature_type> {weight?}]->(:<Feature> {id, name?})
+    (:Dataset {name, user_label, item_label, ...})      one node: what this database holds
+
+A dataset keeps its own names (Last.fm: Artist / LISTENED / Tag / HAS_TAG; KuaiRec: Video / WATCHED /
+Category / IN_CATEGORY). The ``:Dataset`` node records them so that walks, training, evaluation, serving and
+the dashboard read the model from the database instead of guessing. One database holds one dataset.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from mp2v.db.runner import QueryRunner
+from mp2v.errors import ConfigError
+from mp2v.types import EntityId, Label, RelType, Token
+
+_DEFAULT_PREFIXES = {"User": "u", "Video": "v", "Artist": "a", "Item": "i", "Tag": "t", "Category": "c",
+                     "Feature": "f"}
+
+
+@dataclass(frozen=True)
+class GraphModel:
+    """Labels and relationship types of one dataset, and how its edge weights were computed."""
+
+    dataset: str
+    item_label: Label = "Item"
+    interaction_type: RelType = "INTERACTED"
+    user_label: Label = "User"
+    follow_type: RelType = "FOLLOWS"
+    feature_label: Label | None = None
+    feature_type: RelType | None = None
+    #: The formula behind ``weight`` on interaction edges (R-MP2V walks use it), e.g. ``log1p(plays)``.
+    weight_formula: str = "weight"
+    #: Loader options that shaped the graph (thresholds, matrix choice), kept for fingerprints and reports.
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def labels(self) -> list[Label]:
+        return [self.user_label, self.item_label] + ([self.feature_label] if self.feature_label else [])
+
+    @property
+    def token_prefixes(self) -> dict[Label, str]:
+        """A short, unique token prefix per label (``User`` -> ``u``) used in walk corpora."""
+        prefixes: dict[Label, str] = {}
+        for label in self.labels:
+            prefix = _DEFAULT_PREFIXES.get(label, label[:1].lower())
+            while prefix in prefixes.values():
+                prefix = label[: len(prefix) + 1].lower()
+            prefixes[label] = prefix
+        return prefixes
+
+    def token(self, label: Label, entity_id: EntityId | str) -> Token:
+        return f"{self.token_prefixes[label]}:{entity_id}"
+
+    def to_properties(self) -> dict[str, Any]:
+        properties = asdict(self)
+        properties["name"] = properties.pop("dataset")
+        properties["options"] = json.dumps(self.options, sort_keys=True)
+        return {key: value for key, value in properties.items() if value is not None}
+
+    @classmethod
+    def from_properties(cls, properties: dict[str, Any]) -> GraphModel:
+        known = {f for f in cls.__dataclass_fields__ if f != "dataset"}
+        values = {key: value for key, value in properties.items() if key in known}
+        values["options"] = json.loads(properties.get("options") or "{}")
+        return cls(dataset=properties["name"], **values)
+
+
+LASTFM = GraphModel(
+    dataset="lastfm", item_label="Artist", interaction_type="LISTENED",
+    feature_label="Tag", feature_type="HAS_TAG", weight_formula="log1p(plays)",
+)
+KUAIREC = GraphModel(
+    dataset="kuairec", item_label="Video", interaction_type="WATCHED",
+    feature_label="Category", feature_type="IN_CATEGORY", weight_formula="min(watch_ratio, cap)",
+)
+
+
+def read_model(runner: QueryRunner) -> GraphModel:
+    """The model of the dataset in the database; a clear error when nothing has been loaded."""
+    rows = runner.read("model/read_dataset")
+    if not rows:
+        raise ConfigError(
+            f"no dataset is loaded at {runner.settings.uri}: run `mp2v load lastfm` (or kuairec / csv) first"
+        )
+    if len(rows) > 1:
+        names = ", ".join(row["properties"]["name"] for row in rows)
+        raise ConfigError(f"the database holds several datasets ({names}); clear it with `mp2v db clear`")
+    return GraphModel.from_properties(rows[0]["properties"])
+
+
+def write_model(runner: QueryRunner, model: GraphModel) -> None:
+    """Record the model; refuses to mix two datasets in one database (nothing stored is touched then)."""
+    existing = runner.read("model/read_dataset")
+    other = [row["properties"]["name"] for row in existing if row["properties"]["name"] != model.dataset]
+    if other:
+        raise ConfigError(
+            f"the database already holds dataset {other[0]!r}; loading {model.dataset!r} beside it would mix "
+            "the two graphs: run `mp2v db clear` first (or point NEO4J_URI at another database)"
+        )
+    runner.write("model/write_dataset", {"properties": model.to_properties()})

@@ -1,0 +1,30 @@
+"""Shared type names used across stages, so signatures say what a value is."""
+
+from __future__ import annotations
+
+from typing import Literal, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+#: An entity id as stored on a node's ``id`` property (datasets use integer ids).
+EntityId: TypeAlias = int
+#: A corpus token: a type prefix and an entity id, e.g. ``"u:123"`` for a user, ``"v:456"`` for an item.
+Token: TypeAlias = str
+#: Node labels and relationship types as they appear in Neo4j.
+Label: TypeAlias = str
+RelType: TypeAlias = str
+#: Direction of a metapath hop as written: ``-T->`` is OUT, ``<-T-`` is IN, ``-T-`` is BOTH.
+Direction = Literal["OUT", "IN", "BOTH"]
+#: Walk engines.
+EngineName = Literal["gds", "cypher", "memory"]
+#: Scoring rules for user -> item: cosine of input vectors, or the skip-gram score (input . output).
+ScoringRule = Literal["cosine", "dot"]
+
+#: Dense float matrix (rows x dims).
+FloatMatrix: TypeAlias = npt.NDArray[np.float32]
+#: Integer index array (row indices, item indices, top-K lists).
+IndexArray: TypeAlias = npt.NDArray[np.int64]
+#: Users x items interaction matrix (CSR; values are weights, or 1.0 for binary relevance).
+InteractionMatrix: TypeAlias = sp.csr_matrix
