@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mp2v.cli import db
+from mp2v.cli import db, walk
 
 app = typer.Typer(
     help="Metapath2Vec recommendations from a Neo4j graph.",
@@ -13,6 +13,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db.app, name="db")
+app.command(name="walk")(walk.walk)
 
 
 if __name__ == "__main__":

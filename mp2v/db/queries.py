@@ -2,7 +2,9 @@
 
 Values always travel as ``$parameters``. Labels and relationship types cannot be parameters in Cypher 5,
 so a query may hold identifier placeholders written ``{{Label}}``; :func:`render` fills them with names that
-are checked and backtick-quoted, never with data values.
+are checked and backtick-quoted, never with data values. ``{{#Name}}`` is a bare name part (letters, digits,
+underscore) for parameter names in fragments that are repeated, e.g. ``$phase_{{#Hop}}``; :func:`compose`
+joins rendered fragments (UNION ALL branches) into one :class:`Statement`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from pathlib import Path
 
 from mp2v.errors import QueryNotFoundError
 
-_PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+_PLACEHOLDER = re.compile(r"\{\{(#?)(\w+)\}\}")
+_NAME_PART = re.compile(r"^[A-Za-z0-9_]+$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -48,10 +51,28 @@ def quote_identifier(name: str) -> str:
     return f"`{name}`"
 
 
+class Statement(str):
+    """Cypher text assembled from named fragments (see :func:`compose`); runners accept it like a name."""
+
+
 def render(name: str, **identifiers: str) -> str:
-    """Load a query and fill its ``{{Identifier}}`` placeholders with quoted labels/types."""
+    """Load a query and fill its ``{{Identifier}}`` / ``{{#NamePart}}`` placeholders."""
     text = load(name)
-    missing = sorted(set(_PLACEHOLDER.findall(text)) - identifiers.keys())
+    missing = sorted({key for _, key in _PLACEHOLDER.findall(text)} - identifiers.keys())
     if missing:
         raise QueryNotFoundError(f"query {name!r} needs identifiers {missing}")
-    return _PLACEHOLDER.sub(lambda m: quote_identifier(identifiers[m.group(1)]), text)
+    return _PLACEHOLDER.sub(lambda m: _fill(m.group(1) == "#", identifiers[m.group(2)]), text)
+
+
+def _fill(bare: bool, value: str) -> str:
+    if not bare:
+        return quote_identifier(value)
+    if not _NAME_PART.match(value):
+        raise QueryNotFoundError(f"{value!r} is not a usable parameter-name part: use letters, digits, underscores")
+    return value
+
+
+def compose(head: str, branches: list[tuple[str, dict[str, str]]], tail: str, **identifiers: str) -> Statement:
+    """``head`` + the rendered ``branches`` joined by UNION ALL + ``tail``, each a named fragment."""
+    union = "\nUNION ALL\n".join(render(name, **ids) for name, ids in branches)
+    return Statement(f"{render(head, **identifiers)}\n{union}\n{render(tail, **identifiers)}")

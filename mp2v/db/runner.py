@@ -41,6 +41,9 @@ class QueryRunner:
             max_connection_pool_size=8,
             connection_acquisition_timeout=60.0,
             keep_alive=True,
+            # id() is deprecated in Cypher 5 but it is what GDS reports as node ids; the project uses it on
+            # purpose, so the server's deprecation notices would only be noise on every walk query.
+            notifications_disabled_classifications=[neo4j.NotificationDisabledClassification.DEPRECATION],
         )
         self._gds: GraphDataScience | None = None
 
@@ -64,7 +67,9 @@ class QueryRunner:
     # -- queries ---------------------------------------------------------------------------------
     @staticmethod
     def text(name: str, identifiers: Mapping[str, str] | None = None) -> str:
-        """The Cypher text of a named query, with identifier placeholders filled."""
+        """The Cypher text of a named query (or an already composed :class:`~mp2v.db.queries.Statement`)."""
+        if isinstance(name, queries.Statement):
+            return str(name)
         return queries.render(name, **(identifiers or {}))
 
     def _session(self, access_mode: str = neo4j.WRITE_ACCESS) -> neo4j.Session:

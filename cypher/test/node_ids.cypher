@@ -1,0 +1,2 @@
+MATCH (n:{{Label}})
+RETURN id(n) AS node, n.id AS id

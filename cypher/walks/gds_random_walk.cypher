@@ -1,0 +1,3 @@
+CALL gds.randomWalk.stream($graph_name, $config)
+YIELD nodeIds
+RETURN nodeIds

@@ -1,0 +1,3 @@
+  MATCH (a:{{Source}})-[r:{{Type}}]->(b:{{Target}})
+  RETURN id(a) * $cycle + $phase_{{#Hop}} AS source, id(b) * $cycle + $next_{{#Hop}} AS target,
+         toFloat(coalesce(r.weight, 1.0)) AS weight

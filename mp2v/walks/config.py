@@ -1,0 +1,65 @@
+"""Typed walk settings and the per-metapath task every engine receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from mp2v.errors import ConfigError
+from mp2v.metapath import Metapath
+
+StartNodes = Literal["users", "items", "both"]
+EngineChoice = Literal["auto", "gds", "cypher", "memory"]
+#: OpenGDS rejects a higher concurrency (it is an error, not a clamp).
+MAX_GDS_CONCURRENCY = 4
+
+
+@dataclass(frozen=True)
+class WalkConfig:
+    """What to walk: metapaths, how many walks of which length, from which nodes, weighted or uniform."""
+
+    metapaths: tuple[Metapath, ...]
+    walks_per_node: int = 10
+    #: Nodes per walk (GDS counts nodes, not hops).
+    walk_length: int = 40
+    start: StartNodes = "users"
+    #: R-MP2V: step in proportion to the edge ``weight``; MP2V: uniformly.
+    weighted: bool = True
+    seed: int = 42
+    concurrency: int = 1
+    engine: EngineChoice = "auto"
+    #: Start nodes per query/chunk: bounds memory and the length of any one server call.
+    source_batch_size: int = 20_000
+    #: ``auto`` picks the in-memory engine when a hop reaches nodes of higher degree (GDS scans a node's
+    #: relationships at every step; see docs/walks.md for the measurement behind this default).
+    hub_degree_threshold: int = 5_000
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.metapaths:
+            raise ConfigError("give at least one metapath, e.g. --metapath 'User-WATCHED->Video<-WATCHED-User'")
+        if self.walks_per_node < 1 or self.walk_length < 2:
+            raise ConfigError("walks_per_node must be >= 1 and walk_length >= 2 (it counts nodes)")
+        if not 1 <= self.concurrency <= MAX_GDS_CONCURRENCY:
+            raise ConfigError(f"concurrency must be between 1 and {MAX_GDS_CONCURRENCY} (OpenGDS's limit)")
+        if self.source_batch_size < 1:
+            raise ConfigError("source_batch_size must be >= 1")
+        if self.start not in ("users", "items", "both"):
+            raise ConfigError(f"start must be users, items or both, not {self.start!r}")
+
+
+@dataclass(frozen=True)
+class WalkTask:
+    """One metapath walked from one start label: what an engine runs."""
+
+    metapath: Metapath
+    walks_per_node: int
+    walk_length: int
+    weighted: bool
+    seed: int
+    concurrency: int
+    source_batch_size: int
+
+    @property
+    def start_label(self) -> str:
+        return self.metapath.start_label

@@ -1,0 +1,118 @@
+"""The walk corpus on disk: one walk per line, typed tokens (``u:123 a:456``), and a JSON sidecar.
+
+The writer receives batches and never holds more than one; the file appears under its final name only
+when the run completes (a crash or Ctrl-C leaves no half corpus that looks whole).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mp2v.metapath import Metapath
+from mp2v.walks.base import WalkBatch
+from mp2v.walks.nodes import NodeTable
+
+
+@dataclass
+class TaskSummary:
+    """What one metapath from one start label produced."""
+
+    metapath: str
+    start_label: str
+    start_nodes: int
+    #: Start-label nodes that cannot take the first hop: no walk starts there (reported, not hidden).
+    isolated_start_nodes: int
+    walks: int = 0
+    steps: int = 0
+    stopped_early: int = 0
+    #: Early stops by the hop that had no edge to take: "hop 1 User-FOLLOWS->User" -> count.
+    stopped_at_hop: dict[str, int] = field(default_factory=dict)
+    #: Early stops by walk length in nodes: length -> count.
+    stopped_at_length: dict[int, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def early_share(self) -> float:
+        return self.stopped_early / self.walks if self.walks else 0.0
+
+
+def sidecar_path(corpus: Path) -> Path:
+    return corpus.with_name(corpus.name + ".json")
+
+
+class CorpusWriter:
+    """Write walk batches as lines of tokens; count early stops per hop as they pass."""
+
+    def __init__(self, path: Path, nodes: NodeTable, walk_length: int) -> None:
+        self.path = path
+        self.nodes = nodes
+        self.walk_length = walk_length
+        self._partial = path.with_name(f".{path.name}.partial")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(self._partial, "w", encoding="utf-8", buffering=1 << 20)  # noqa: SIM115
+        self.walks = 0
+        self.tokens = 0
+
+    def write(self, batch: WalkBatch, summary: TaskSummary, metapath: Metapath) -> None:
+        tokens = self.nodes.tokens_of(batch.nodes).tolist()
+        ends = np.cumsum(batch.lengths).tolist()
+        starts = [0, *ends[:-1]]
+        self._file.write("\n".join(" ".join(tokens[s:e]) for s, e in zip(starts, ends, strict=True)))
+        self._file.write("\n")
+        self.walks += batch.count
+        self.tokens += batch.steps
+        summary.walks += batch.count
+        summary.steps += batch.steps
+        short = batch.lengths[batch.lengths < self.walk_length]
+        if short.size:
+            summary.stopped_early += int(short.size)
+            for length, count in Counter(short.tolist()).items():
+                summary.stopped_at_length[length] = summary.stopped_at_length.get(length, 0) + count
+                position = (length - 1) % metapath.length
+                key = f"hop {position + 1} {metapath.hops[position]}"
+                summary.stopped_at_hop[key] = summary.stopped_at_hop.get(key, 0) + count
+
+    def commit(self, sidecar: dict[str, Any]) -> None:
+        """Close the file, move it to its final name, and write the sidecar next to it."""
+        self._file.close()
+        os.replace(self._partial, self.path)
+        sidecar_path(self.path).write_text(json.dumps(sidecar, indent=2, default=_jsonable) + "\n")
+
+    def abort(self) -> None:
+        self._file.close()
+        self._partial.unlink(missing_ok=True)
+
+
+def _jsonable(value: object) -> Any:
+    if hasattr(value, "__dataclass_fields__"):
+        return asdict(value)  # type: ignore[call-overload]
+    if isinstance(value, np.integer | np.floating):
+        return value.item()
+    return str(value)
+
+
+class WalkCorpus:
+    """A restartable iterable over the walks of a corpus file (token lists), for gensim's iterable mode."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise FileNotFoundError(f"no walk corpus at {self.path}: run `mp2v walk` first")
+
+    def __iter__(self) -> Iterator[list[str]]:
+        with open(self.path, encoding="utf-8") as lines:
+            for line in lines:
+                tokens = line.split()
+                if tokens:
+                    yield tokens
+
+    def sidecar(self) -> dict[str, Any]:
+        return dict(json.loads(sidecar_path(self.path).read_text()))
