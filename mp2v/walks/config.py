@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from mp2v.errors import ConfigError
@@ -33,7 +33,8 @@ class WalkConfig:
     #: ``auto`` picks the in-memory engine when a hop reaches nodes of higher degree (GDS scans a node's
     #: relationships at every step; see docs/walks.md for the measurement behind this default).
     hub_degree_threshold: int = 5_000
-    extra: dict[str, str] = field(default_factory=dict)
+    #: Relationships whose ``holdout`` property is one of these are not walked (evaluation splits).
+    exclude_holdout: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.metapaths:
@@ -59,6 +60,7 @@ class WalkTask:
     seed: int
     concurrency: int
     source_batch_size: int
+    exclude_holdout: tuple[str, ...] = ()
 
     @property
     def start_label(self) -> str:

@@ -58,11 +58,12 @@ class HopCsr:
 
 
 def export_edges(runner: QueryRunner, source: str, rel_type: str, target: str,
-                 batch_size: int = 100_000) -> EdgeArrays:
-    """Stream every ``source-rel_type->target`` relationship as internal-id arrays."""
+                 excluded: tuple[str, ...] = (), batch_size: int = 100_000) -> EdgeArrays:
+    """Stream every ``source-rel_type->target`` relationship (not held out) as internal-id arrays."""
     sources, targets, weights = [], [], []
     identifiers = {"Source": source, "Type": rel_type, "Target": target}
-    for rows in runner.stream("walks/export_edges", identifiers=identifiers, batch_size=batch_size):
+    for rows in runner.stream("walks/export_edges", {"excluded": list(excluded)}, identifiers=identifiers,
+                              batch_size=batch_size):
         columns = list(zip(*rows, strict=True))
         sources.append(np.asarray(columns[0], dtype=np.int64))
         targets.append(np.asarray(columns[1], dtype=np.int64))

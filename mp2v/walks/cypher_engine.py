@@ -52,7 +52,8 @@ class CypherEngine:
             ]
             query = f"walks/cypher_step_{hop.direction.lower()}"
             identifiers = {"Source": hop.source, "Type": hop.rel_type, "Target": hop.target}
-            moved = self.runner.read(query, {"groups": groups, "weighted": task.weighted}, identifiers=identifiers)
+            params = {"groups": groups, "weighted": task.weighted, "excluded": list(task.exclude_holdout)}
+            moved = self.runner.read(query, params, identifiers=identifiers)
             if not moved:
                 break
             walker_ids = np.fromiter((row["walker"] for row in moved), dtype=np.int64, count=len(moved))

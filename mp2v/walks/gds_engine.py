@@ -28,9 +28,10 @@ class GdsEngine:
         self.projection_seconds: dict[str, float] = {}
 
     def projection(self, task: WalkTask) -> Projection:
-        key = str(task.metapath)
+        key = f"{task.metapath} excluding {task.exclude_holdout}"
         if key not in self._projections:
-            self._projections[key] = project(self.runner, task.metapath, force_layered=self.force_layered)
+            self._projections[key] = project(self.runner, task.metapath, force_layered=self.force_layered,
+                                             excluded=task.exclude_holdout)
             self.projection_seconds[key] = self._projections[key].seconds
         return self._projections[key]
 

@@ -7,6 +7,7 @@ come from Neo4j once per (source label, type, target label) and are shared by ev
 
 from __future__ import annotations
 
+import time
 from collections.abc import Generator
 
 import numpy as np
@@ -27,24 +28,22 @@ class MemoryEngine:
         self.runner = runner
         self.nodes = nodes
         self.walkers_per_chunk = walkers_per_chunk
-        self._edges: dict[tuple[str, str, str], EdgeArrays] = {}
-        self._csrs: dict[Hop, HopCsr] = {}
+        self._edges: dict[tuple[str, str, str, tuple[str, ...]], EdgeArrays] = {}
+        self._csrs: dict[tuple[Hop, tuple[str, ...]], HopCsr] = {}
         self.export_seconds = 0.0
 
-    def csr(self, hop: Hop) -> HopCsr:
-        if hop not in self._csrs:
-            import time
-
-            key = export_pair(hop)
+    def csr(self, hop: Hop, excluded: tuple[str, ...] = ()) -> HopCsr:
+        if (hop, excluded) not in self._csrs:
+            key = (*export_pair(hop), excluded)
             if key not in self._edges:
                 started = time.monotonic()
-                self._edges[key] = export_edges(self.runner, *key)
+                self._edges[key] = export_edges(self.runner, *export_pair(hop), excluded)
                 self.export_seconds += time.monotonic() - started
-            self._csrs[hop] = hop_csr(self.nodes, hop, self._edges[key])
-        return self._csrs[hop]
+            self._csrs[hop, excluded] = hop_csr(self.nodes, hop, self._edges[key])
+        return self._csrs[hop, excluded]
 
     def walk(self, task: WalkTask, sources: npt.NDArray[np.int64]) -> Generator[WalkBatch, None, None]:
-        hops = [self.csr(hop) for hop in task.metapath.hops]
+        hops = [self.csr(hop, task.exclude_holdout) for hop in task.metapath.hops]
         source_rows = self.nodes.positions(sources)
         per_chunk = max(1, self.walkers_per_chunk // task.walks_per_node)
         for chunk_index, start in enumerate(range(0, source_rows.size, per_chunk)):

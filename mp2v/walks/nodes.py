@@ -65,12 +65,13 @@ def load_node_table(runner: QueryRunner, model: GraphModel, labels: list[Label])
     return NodeTable(internal_ids[keep], tokens, label_codes, tuple(labels))
 
 
-def start_nodes(runner: QueryRunner, first_hop: Hop) -> npt.NDArray[np.int64]:
+def start_nodes(runner: QueryRunner, first_hop: Hop, excluded: tuple[str, ...] = ()) -> npt.NDArray[np.int64]:
     """Internal ids of the nodes that can take the metapath's first hop (sorted)."""
     query = {"OUT": "walks/sources_out", "IN": "walks/sources_in", "BOTH": "walks/sources_both"}[first_hop.direction]
     identifiers = {"Source": first_hop.source, "Type": first_hop.rel_type, "Target": first_hop.target}
     parts = [np.fromiter((row[0] for row in batch), dtype=np.int64, count=len(batch))
-             for batch in runner.stream(query, identifiers=identifiers, batch_size=50_000)]
+             for batch in runner.stream(query, {"excluded": list(excluded)}, identifiers=identifiers,
+                                        batch_size=50_000)]
     return np.sort(np.concatenate(parts)) if parts else np.empty(0, np.int64)
 
 

@@ -60,11 +60,15 @@ def _has_weights(runner: QueryRunner, metapath: Metapath) -> bool:
     return any(runner.read("walks/has_weights", identifiers={"Type": t})[0]["present"] for t in types)
 
 
-def project(runner: QueryRunner, metapath: Metapath, *, force_layered: bool = False) -> Projection:
-    """Project the graph ``metapath`` needs; the caller must drop it (use ``with project(...) as p``)."""
+def project(runner: QueryRunner, metapath: Metapath, *, force_layered: bool = False,
+            excluded: tuple[str, ...] = ()) -> Projection:
+    """Project the graph ``metapath`` needs; the caller must drop it (use ``with project(...) as p``).
+
+    Held-out relationships (``excluded``) can only be filtered by the Cypher projection, so they force layers.
+    """
     name = f"mp2v-walk-{uuid.uuid4().hex[:12]}"
     weights = _has_weights(runner, metapath)
-    orientation = None if force_layered else native_projection(runner, metapath)
+    orientation = None if force_layered or excluded else native_projection(runner, metapath)
     started = time.monotonic()
     if orientation is not None:
         property_spec = {"weight": {"property": "weight", "defaultValue": 1.0}} if weights else {}
@@ -75,7 +79,7 @@ def project(runner: QueryRunner, metapath: Metapath, *, force_layered: bool = Fa
         })[0][0]
     else:
         statement, params = _layered_statement(metapath)
-        row = runner.write(statement, {"graph_name": name, **params})[0][0]
+        row = runner.write(statement, {"graph_name": name, "excluded": list(excluded), **params})[0][0]
     return Projection(
         runner=runner, name=name, metapath=metapath, layered=orientation is None,
         node_count=int(row["node_count"]), relationship_count=int(row["relationship_count"]),

@@ -62,7 +62,7 @@ def build_tasks(config: WalkConfig, model: GraphModel) -> list[WalkTask]:
                 walks_per_node=metapath.walks_per_node or config.walks_per_node,
                 walk_length=config.walk_length, weighted=config.weighted,
                 seed=config.seed + 1_000 * len(tasks), concurrency=config.concurrency,
-                source_batch_size=config.source_batch_size,
+                source_batch_size=config.source_batch_size, exclude_holdout=config.exclude_holdout,
             ))
     return tasks
 
@@ -123,7 +123,7 @@ def run_walks(runner: QueryRunner, config: WalkConfig, out: Path, *, progress: b
 def _run_task(runner: QueryRunner, engine: WalkEngine, task: WalkTask, nodes: NodeTable,
               writer: CorpusWriter, progress: bool) -> TaskSummary:
     started = time.monotonic()
-    sources = start_nodes(runner, task.metapath.hops[0])
+    sources = start_nodes(runner, task.metapath.hops[0], task.exclude_holdout)
     label_code = nodes.label_names.index(task.start_label)
     total = int((nodes.labels == label_code).sum())
     summary = TaskSummary(str(task.metapath), task.start_label, total, total - int(sources.size))

@@ -179,3 +179,17 @@ def test_interrupted_gds_walk_drops_projection_and_stops_server_work(
                                   "WHERE currentQuery STARTS WITH 'CALL gds.randomWalk' RETURN count(*) AS n")
     assert int(running["n"][0]) == 0
     assert not (tmp_path / "i.txt").exists() and not list(tmp_path.glob(".*partial"))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_held_out_relationships_are_never_walked(db: QueryRunner, tmp_path: Path, engine: str) -> None:
+    # User 1's edge to video 12 (weight 5, the likeliest step) is a test interaction: walks must not use it.
+    _fan_graph(db)
+    db.write("test/set_holdout", {"pairs": [[1, 12]], "split": "test"})
+    config = WalkConfig(metapaths=(parse_metapath(UVU),), walks_per_node=300, walk_length=6, engine=engine,  # type: ignore[arg-type]
+                        exclude_holdout=("test", "validation"))
+    run_walks(db, config, tmp_path / "h.txt", progress=False)
+    pairs = {(walk[i], walk[i + 1]) for walk in WalkCorpus(tmp_path / "h.txt") for i in range(len(walk) - 1)}
+    assert ("u:1", "v:10") in pairs and ("u:1", "v:11") in pairs
+    assert ("u:1", "v:12") not in pairs and ("v:12", "u:1") not in pairs
+    assert ("u:4", "v:12") in pairs  # other users' edges to the same video are still walked
