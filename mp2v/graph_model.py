@@ -39,6 +39,8 @@ class GraphModel:
     feature_type: RelType | None = None
     #: The formula behind ``weight`` on interaction edges (R-MP2V walks use it), e.g. ``log1p(plays)``.
     weight_formula: str = "weight"
+    #: The raw interaction signal on the edge (play count, watch ratio); baselines read it for confidences.
+    signal_property: str = "weight"
     #: Loader options that shaped the graph (thresholds, matrix choice), kept for fingerprints and reports.
     options: dict[str, Any] = field(default_factory=dict)
 
@@ -76,11 +78,12 @@ class GraphModel:
 
 LASTFM = GraphModel(
     dataset="lastfm", item_label="Artist", interaction_type="LISTENED",
-    feature_label="Tag", feature_type="HAS_TAG", weight_formula="log1p(plays)",
+    feature_label="Tag", feature_type="HAS_TAG", weight_formula="log1p(plays)", signal_property="plays",
 )
 KUAIREC = GraphModel(
     dataset="kuairec", item_label="Video", interaction_type="WATCHED",
     feature_label="Category", feature_type="IN_CATEGORY", weight_formula="min(watch_ratio, cap)",
+    signal_property="watch_ratio",
 )
 
 
@@ -107,3 +110,16 @@ def write_model(runner: QueryRunner, model: GraphModel) -> None:
             "the two graphs: run `mp2v db clear` first (or point NEO4J_URI at another database)"
         )
     runner.write("model/write_dataset", {"properties": model.to_properties()})
+
+
+def graph_fingerprint(runner: QueryRunner) -> str:
+    """A short hash of the dataset's model and its node/relationship counts: what a trained run came from."""
+    import hashlib
+
+    from mp2v.db.admin import graph_stats
+
+    stats = graph_stats(runner, with_degrees=False)
+    model = read_model(runner)
+    payload = json.dumps({"model": model.to_properties(), "labels": stats.labels,
+                          "relationships": stats.relationships}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]

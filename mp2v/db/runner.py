@@ -41,9 +41,11 @@ class QueryRunner:
             max_connection_pool_size=8,
             connection_acquisition_timeout=60.0,
             keep_alive=True,
-            # id() is deprecated in Cypher 5 but it is what GDS reports as node ids; the project uses it on
-            # purpose, so the server's deprecation notices would only be noise on every walk query.
-            notifications_disabled_classifications=[neo4j.NotificationDisabledClassification.DEPRECATION],
+            # id() is deprecated in Cypher 5 but it is what GDS reports as node ids, so the project uses it on
+            # purpose; and labels are checked explicitly (metapath validation), so "label does not exist"
+            # notices on an empty database would only be noise.
+            notifications_disabled_classifications=[neo4j.NotificationDisabledClassification.DEPRECATION,
+                                                    neo4j.NotificationDisabledClassification.UNRECOGNIZED],
         )
         self._gds: GraphDataScience | None = None
 
