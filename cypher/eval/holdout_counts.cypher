@@ -1,0 +1,3 @@
+MATCH ()-[r:{{Interaction}}]->()
+WHERE r.holdout IS NOT NULL
+RETURN r.holdout AS split, count(r) AS count

@@ -1,0 +1,2 @@
+MATCH (d:Dataset)
+SET d.holdout_key = $key

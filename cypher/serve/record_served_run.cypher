@@ -1,0 +1,2 @@
+MERGE (s:ServedRun {slot: $properties.slot})
+SET s = $properties

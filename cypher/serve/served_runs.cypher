@@ -1,0 +1,3 @@
+MATCH (s:ServedRun)
+RETURN properties(s) AS properties
+ORDER BY s.slot

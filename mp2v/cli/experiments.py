@@ -1,0 +1,141 @@
+"""``mp2v evaluate``, ``mp2v demo``, ``mp2v serve``, ``mp2v recommend``, ``mp2v similar``, ``mp2v runs``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from mp2v.cli.common import echo, one_line_errors, runner, settings
+from mp2v.embeddings import RunStore
+from mp2v.graph_model import read_model
+from mp2v.metapath import parse_metapath
+from mp2v.pipeline import DEFAULT_METHODS, EvaluationConfig, EvaluationOutcome, evaluate
+from mp2v.serve import Server, serve_run, served_runs, slot_name
+from mp2v.train import TrainConfig
+
+
+def _entity_id(text: str) -> Any:
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+def _print_outcome(outcome: EvaluationOutcome) -> None:
+    echo(outcome.table())
+    for result in outcome.results:
+        for note in result.notes:
+            echo(f"  note ({result.name}): {note}")
+    for test in outcome.tests:
+        echo(f"  {test['a']} vs {test['b']} {test['metric']}: {test['mean_diff']:+.4f} "
+             f"[{test['ci_low']:+.4f}, {test['ci_high']:+.4f}], Wilcoxon p = {test['p_value']:.2g}, "
+             f"better/worse/tied {test['n_better']}/{test['n_worse']}/{test['n_tied']}")
+    echo("")
+    echo(outcome.clock.table())
+    echo(f"report: {outcome.report['markdown'].parent}")
+
+
+@one_line_errors
+def evaluate_command(
+    stage: str = typer.Option("test", help="test (fit on train + validation) or validation (fit on train)."),
+    method: list[str] = typer.Option(None, "--method", help=f"Repeatable; default: {', '.join(DEFAULT_METHODS)}."),
+    metapath: list[str] = typer.Option(None, "--metapath", "-m", help="Default: User-<interaction>-><Item>..."),
+    seed: int = typer.Option(42, help="Split, walk and training seed."),
+    walks_per_node: int = typer.Option(10),
+    walk_length: int = typer.Option(40),
+    dimensions: int = typer.Option(128),
+    window: int = typer.Option(3),
+    negative: int = typer.Option(5),
+    ns_exponent: float = typer.Option(0.0),
+    epochs: int = typer.Option(5),
+    workers: int = typer.Option(2),
+    reuse: bool = typer.Option(True, "--reuse/--fresh", help="Reuse identical stored runs."),
+    kuairec_small_matrix: Path = typer.Option(None, help="KuaiRec: the small_matrix.csv to judge on."),
+) -> None:
+    """Fit MP2V, R-MP2V and the production baseline; write results JSON, Markdown and plots."""
+    train = TrainConfig(dimensions=dimensions, window=window, negative=negative, ns_exponent=ns_exponent,
+                        epochs=epochs, workers=workers, seed=seed)
+    config = EvaluationConfig(
+        stage=stage, methods=tuple(method) if method else DEFAULT_METHODS, seed=seed, reuse=reuse,  # type: ignore[arg-type]
+        metapaths=tuple(parse_metapath(m) for m in metapath) if metapath else None,
+        walks_per_node=walks_per_node, walk_length=walk_length, train=train,
+        kuairec_small_matrix=kuairec_small_matrix)
+    current = settings()
+    with runner(current) as checked:
+        outcome = evaluate(checked, current, config)
+    _print_outcome(outcome)
+
+
+@one_line_errors
+def demo_command(fresh: bool = typer.Option(False, "--fresh", help="Reload and retrain even if done before.")) -> None:
+    """Start the server, load Last.fm, walk, train MP2V / R-MP2V / item2vec, evaluate and serve."""
+    from mp2v.demo import run_demo
+
+    outcome = run_demo(settings(), fresh=fresh)
+    _print_outcome(outcome.evaluation)
+    echo(f"served {outcome.served['method']} (run {outcome.served['run_id']}) from Neo4j's vector index; "
+         f"`mp2v recommend {outcome.sample_user}` gives:")
+    for rec in outcome.sample:
+        echo(f"  {rec.item_id:>8}  {rec.score:8.3f}  {rec.name}")
+
+
+@one_line_errors
+def serve_command(run: str = typer.Argument(None, help="Run id (default: the latest R-MP2V run)."),
+                  scoring: str = typer.Option(None, help="dot or cosine (default: the run's rule).")) -> None:
+    """Write a run's vectors to Neo4j as node properties with vector indexes."""
+    current = settings()
+    store = RunStore(current.paths.runs)
+    stored = store.load(run) if run else store.latest("R-MP2V")
+    with runner(current) as checked:
+        record = serve_run(checked, read_model(checked), stored, rule=scoring)  # type: ignore[arg-type]
+    echo(f"serving {record['method']} run {record['run_id']} in slot {record['slot']} "
+         f"({record['scoring']} scoring, {record['dimensions']} dimensions)")
+
+
+def _server(checked: Any, run: str | None, current: Any) -> Server:
+    model = read_model(checked)
+    if run:
+        stored = RunStore(current.paths.runs).load(run)
+        return Server(checked, model, serve_run(checked, model, stored)["slot"])
+    served = served_runs(checked)
+    if not served:
+        stored = RunStore(current.paths.runs).latest("R-MP2V")
+        return Server(checked, model, serve_run(checked, model, stored)["slot"])
+    preferred = slot_name("R-MP2V")
+    return Server(checked, model, preferred if preferred in served else sorted(served)[0])
+
+
+@one_line_errors
+def recommend_command(
+    user: str = typer.Argument(..., help="User id."),
+    k: int = typer.Option(20, "--k", min=1),
+    exclude_seen: bool = typer.Option(True, "--exclude-seen/--include-seen"),
+    run: str = typer.Option(None, help="Run id to serve and answer from (default: the served R-MP2V run)."),
+) -> None:
+    """Top-k items for a user, answered by Neo4j from the vector index."""
+    current = settings()
+    with runner(current) as checked:
+        server = _server(checked, run, current)
+        rows = server.recommend(_entity_id(user), k, exclude_seen=exclude_seen)
+    echo(f"{server.record['method']} ({server.record['scoring']}) for user {user}:")
+    for rank, rec in enumerate(rows, start=1):
+        echo(f"{rank:>3}. {rec.item_id!s:>8}  {rec.score:8.3f}  {rec.name or ''}")
+
+
+@one_line_errors
+def similar_command(item: str = typer.Argument(..., help="Item id."), k: int = typer.Option(20, "--k", min=1),
+                    run: str = typer.Option(None, help="Run id (default: the served R-MP2V run).")) -> None:
+    """The "autoplay" list: items closest to an item by cosine of embeddings."""
+    current = settings()
+    with runner(current) as checked:
+        server = _server(checked, run, current)
+        rows = server.similar(_entity_id(item), k)
+    for rank, rec in enumerate(rows, start=1):
+        echo(f"{rank:>3}. {rec.item_id!s:>8}  {rec.score:6.3f}  {rec.name or ''}")
+
+
+@one_line_errors
+def runs_command() -> None:
+    """Stored runs, oldest first."""
+    for run in RunStore(settings().paths.runs).list():
+        echo(f"{run['run_id']:<40} {run.get('method', '?'):<10} {run.get('dataset', '?'):<8} "
+             f"stage={run.get('stage', '-')}")
