@@ -27,6 +27,7 @@ LASTFM_EDGES = {"LISTENED": 92_834, "FOLLOWS": 25_434}
 
 @dataclass
 class DemoOutcome:
+    settings: Settings
     evaluation: EvaluationOutcome
     clock: StageClock
     served: dict[str, Any]
@@ -72,4 +73,4 @@ def run_demo(settings: Settings, *, fresh: bool = False, progress: bool = True) 
         served = clock.run("serve", lambda: serve_run(runner, model, run))
         user = run.embeddings.user_ids[0].item()
         sample = Server(runner, model, served["slot"]).recommend(user, k=5)
-    return DemoOutcome(outcome, clock, served, user, sample)
+    return DemoOutcome(settings, outcome, clock, served, user, sample)

@@ -1,0 +1,89 @@
+"""Evaluation and serving end to end on a planted two-community graph."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mp2v.config import ProjectPaths, Settings, load_settings
+from mp2v.db.runner import QueryRunner
+from mp2v.embeddings import RunStore
+from mp2v.errors import ConfigError
+from mp2v.evaluate.protocols import read_interactions
+from mp2v.graph_model import read_model
+from mp2v.pipeline import EvaluationConfig, evaluate
+from mp2v.recommend import recommend_for_user, similar_items
+from mp2v.serve import Server, serve_run, served_runs
+from mp2v.train import TrainConfig
+from tests.conftest import Backend
+from tests.graphs import two_communities
+
+CONFIG = EvaluationConfig(stage="test", walks_per_node=20, walk_length=20,
+                          train=TrainConfig(dimensions=16, epochs=5, workers=1))
+
+
+@pytest.fixture()
+def settings(tmp_path: Path, neo4j_backend: Backend) -> Settings:
+    return replace(load_settings(), paths=ProjectPaths(tmp_path / "home"), neo4j=neo4j_backend.settings)
+
+
+def test_evaluate_learns_communities_reports_and_reuses(db: QueryRunner, settings: Settings) -> None:
+    two_communities(db)
+    outcome = evaluate(db, settings, CONFIG, progress=False)
+    by_name = {r.name: r for r in outcome.results}
+    assert set(by_name) == {"MP2V", "R-MP2V", "item2vec"}
+    for name in ("MP2V", "R-MP2V"):
+        result = by_name[name]
+        # Each user has 15 own-community videos, ~6 of them seen in training: the top 5 of every user stays
+        # inside their own community (videos 1000-1014 vs 1015-1029).
+        split_items = np.arange(1000, 1030)
+        top = split_items[result.topk[:, :5]]
+        users = np.arange(40)
+        assert ((top >= 1015) == (users[:, None] >= 20)).mean() > 0.95
+        assert result.metrics["recall@20"] > 0.9  # the top 20 holds all ~9 unseen own-community videos
+    assert {"json", "markdown", "metrics_plot", "diversity_plot", "pca_plot"} <= set(outcome.report)
+    assert all(path.is_file() for path in outcome.report.values())
+    assert "| R-MP2V |" in outcome.report["markdown"].read_text()
+    # Held-out interactions are marked on the graph: exactly the test split (+ validation) of the protocol.
+    marked = {row["split"]: row["count"] for row in db.read(
+        "eval/holdout_counts", identifiers={"User": "User", "Interaction": "WATCHED", "Item": "Video"})}
+    # 8 interactions per user: round(0.2 * 8) = 2 test and round(0.2 * 6) = 1 validation per user.
+    assert marked == {"test": 80, "validation": 40}
+    again = evaluate(db, settings, CONFIG, progress=False)
+    for before, after in zip(outcome.results, again.results, strict=True):
+        assert after.metrics == before.metrics and after.run_id == before.run_id
+        assert any("reused" in note for note in after.notes)
+
+
+def test_served_rankings_match_offline_rankings(db: QueryRunner, settings: Settings) -> None:
+    two_communities(db)
+    outcome = evaluate(db, settings, replace(CONFIG, methods=("R-MP2V", "item2vec")), progress=False)
+    store = RunStore(settings.paths.runs)
+    model = read_model(db)
+    table = read_interactions(db, model)
+    seen = {table.user_ids[u]: set(table.item_ids[table.matrix[u].indices].tolist())
+            for u in range(table.matrix.shape[0])}
+    for result in outcome.results:
+        run = store.load(result.run_id)  # type: ignore[arg-type]
+        record = serve_run(db, model, run)
+        assert serve_run(db, model, run)["served_at"] == record["served_at"]  # serving again is a no-op
+        server = Server(db, model, record["slot"])
+        rule = run.metadata["scoring"]
+        for user in run.embeddings.user_ids.tolist():
+            online = server.recommend(user, k=10, exclude_seen=True)
+            offline = recommend_for_user(run.embeddings, user, 10, rule, seen[user])
+            assert [r.item_id for r in online] == [i for i, _ in offline]
+            np.testing.assert_allclose([r.score for r in online], [s for _, s in offline], rtol=1e-4, atol=1e-5)
+        item = run.embeddings.item_ids[0].item()
+        assert [r.item_id for r in server.similar(item, 5)] == [i for i, _ in similar_items(run.embeddings, item, 5)]
+    assert set(served_runs(db)) == {"r_mp2v", "item2vec"}
+    server = Server(db, model, "r_mp2v")
+    with pytest.raises(ConfigError, match="no User with id 999"):
+        server.recommend(999)
+    with pytest.raises(ConfigError, match="no Video with id 5"):
+        server.similar(5)
+    with pytest.raises(ConfigError, match="no run is served in slot 'bpr'"):
+        Server(db, model, "bpr")
