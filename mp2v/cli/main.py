@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mp2v.cli import db, walk
+from mp2v.cli import benchmark, dashboard, db, experiments, load, walk
 
 app = typer.Typer(
     help="Metapath2Vec recommendations from a Neo4j graph.",
@@ -13,7 +13,16 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(load.app, name="load")
 app.command(name="walk")(walk.walk)
+app.command(name="evaluate")(experiments.evaluate_command)
+app.command(name="demo")(experiments.demo_command)
+app.command(name="serve")(experiments.serve_command)
+app.command(name="recommend")(experiments.recommend_command)
+app.command(name="similar")(experiments.similar_command)
+app.command(name="runs")(experiments.runs_command)
+app.command(name="benchmark")(benchmark.benchmark_command)
+app.command(name="dashboard")(dashboard.dashboard_command)
 
 
 if __name__ == "__main__":

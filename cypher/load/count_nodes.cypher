@@ -1,0 +1,3 @@
+// Nodes in the database (any label), from the count store.
+MATCH (n)
+RETURN count(n) AS nodes

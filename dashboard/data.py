@@ -1,0 +1,163 @@
+"""Cached reads of the graph, through the project's QueryRunner, for the dashboard views.
+
+Streamlit reruns the whole script on every click, so everything that does not change between clicks is
+cached: the runner (one driver per connection; the runner opens a short session per query and none is ever
+cached) with ``st.cache_resource``, query results with ``st.cache_data``. Cached reads are keyed by the
+server URI and the dataset name, so two servers or a reloaded dataset never share entries; the runner
+argument itself is not hashed (the leading underscore).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import neo4j.exceptions
+import pandas as pd
+import streamlit as st
+
+from mp2v.config import Neo4jSettings
+from mp2v.db.check import connect
+from mp2v.db.runner import QueryRunner
+from mp2v.errors import ConfigError, ConnectionCheckError
+from mp2v.graph_model import GraphModel, read_model
+
+#: Driver errors that mean "the server went away" after the runner was cached.
+LOST_CONNECTION = (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired, OSError)
+#: Features shown per item (tags, categories).
+TOP_FEATURES = 3
+
+
+@dataclass(frozen=True)
+class Graph:
+    """The connection and the dataset model, or why the graph cannot be read."""
+
+    runner: QueryRunner | None
+    model: GraphModel | None
+    problem: str | None
+
+    @property
+    def key(self) -> str:
+        """Cache key of the data: the server and the dataset it holds."""
+        uri = self.runner.settings.uri if self.runner else "-"
+        return f"{uri}|{self.model.dataset if self.model else '-'}"
+
+
+def _close(runner: QueryRunner) -> None:
+    runner.close()
+
+
+@st.cache_resource(show_spinner=False, on_release=_close)
+def _runner(uri: str, username: str, password: str, database: str, local: bool) -> QueryRunner:
+    # connect() runs the startup check once; a failure raises and is not cached, so a later rerun retries.
+    return connect(Neo4jSettings(uri, username, password, database, local))
+
+
+@st.cache_data(show_spinner=False)
+def _model(_runner: QueryRunner, uri: str) -> GraphModel:
+    return read_model(_runner)
+
+
+def open_graph(settings: Neo4jSettings) -> Graph:
+    """The cached runner and model; a one-line ``problem`` instead of an exception when unusable."""
+    try:
+        runner = _runner(settings.uri, settings.username, settings.password, settings.database, settings.local)
+    except ConnectionCheckError as error:
+        return Graph(None, None, str(error))
+    try:
+        return Graph(runner, _model(runner, settings.uri), None)
+    except ConfigError as error:
+        return Graph(runner, None, str(error))
+    except LOST_CONNECTION:
+        forget_connection()
+        return Graph(None, None, f"Neo4j is not reachable at {settings.uri}: check that the server runs")
+
+
+def forget_connection() -> None:
+    """Drop the cached runner (its driver is closed) so the next rerun connects again."""
+    _runner.clear()
+    _model.clear()
+
+
+def identifiers(model: GraphModel) -> dict[str, str]:
+    """Label / type placeholders of the dashboard's Cypher, filled from the dataset's own names."""
+    names = {"User": model.user_label, "Item": model.item_label, "Interaction": model.interaction_type,
+             "Follows": model.follow_type}
+    if model.feature_label and model.feature_type:
+        names |= {"Feature": model.feature_label, "FeatureType": model.feature_type}
+    return names
+
+
+def _read(graph: Graph, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    if graph.runner is None or graph.model is None:
+        raise RuntimeError(f"dashboard/{name} needs the graph: {graph.problem}")
+    return graph.runner.read(f"dashboard/{name}", params, identifiers=identifiers(graph.model))
+
+
+# The two whole-graph tables are shared read-only (cache_resource): st.cache_data would hand every rerun a
+# fresh copy of ~20k rows. Callers never modify them.
+@st.cache_resource(show_spinner="Reading users ...", max_entries=4)
+def users(_graph: Graph, key: str) -> pd.DataFrame:
+    """Every user: id, items, friends; indexed by id."""
+    frame = pd.DataFrame(_read(_graph, "users"), columns=["id", "items", "friends"])
+    return frame.set_axis(frame["id"].to_numpy(), axis="index")
+
+
+@st.cache_resource(show_spinner="Reading the catalogue ...", max_entries=4)
+def catalogue(_graph: Graph, key: str) -> pd.DataFrame:
+    """Every item: id, name (or '<Label> <id>' when the dataset has none), users, features (text), top feature."""
+    assert _graph.model is not None
+    frame = pd.DataFrame(_read(_graph, "items"), columns=["id", "name", "users"])
+    frame = frame.set_axis(frame["id"].to_numpy(), axis="index")
+    missing = frame["name"].isna()
+    frame.loc[missing, "name"] = [f"{_graph.model.item_label} {i}" for i in frame.index[missing]]
+    features: dict[Any, list[str]] = {}
+    if _graph.model.feature_type:
+        features = {row["id"]: row["features"] for row in _read(_graph, "item_features", {"top": TOP_FEATURES})}
+    frame["features"] = [", ".join(features.get(i, [])) for i in frame.index]
+    frame["top_feature"] = [(features.get(i) or ["(none)"])[0] for i in frame.index]
+    return frame.sort_values(["users", "id"], ascending=[False, True])
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def item_names(_graph: Graph, key: str) -> dict[Any, str]:
+    """Item id -> display name (what the graph drawing and the projection label points with)."""
+    return catalogue(_graph, key)["name"].to_dict()
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def item_top_feature(_graph: Graph, key: str) -> dict[Any, str]:
+    """Item id -> its strongest tag / category ('(none)' when it has none)."""
+    return catalogue(_graph, key)["top_feature"].to_dict()
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def history(_graph: Graph, key: str, user: Any) -> pd.DataFrame:
+    """One user's items, strongest signal first: id, signal."""
+    assert _graph.model is not None
+    rows = _read(_graph, "history", {"user": user, "signal": _graph.model.signal_property})
+    return pd.DataFrame(rows, columns=["id", "signal"])
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def friends(_graph: Graph, key: str, user: Any) -> pd.DataFrame:
+    """One user's friends: id, items, shared (items in common with the user)."""
+    return pd.DataFrame(_read(_graph, "friends", {"user": user}), columns=["id", "items", "shared"])
+
+
+@st.cache_data(show_spinner=False, max_entries=200)
+def second_hop(_graph: Graph, key: str, friend_ids: tuple[Any, ...], item_ids: tuple[Any, ...],
+               per_node: int) -> pd.DataFrame:
+    """Edges from the given friends to their items and friends: source, kind ('item' / 'user'), target."""
+    assert _graph.model is not None
+    params = {"friends": list(friend_ids), "items": list(item_ids), "per_node": per_node,
+              "signal": _graph.model.signal_property}
+    frame = pd.DataFrame(_read(_graph, "second_hop", params), columns=["source", "item", "target"])
+    kind = frame["item"].map({True: "item", False: "user"})
+    return frame.assign(kind=kind)[["source", "kind", "target"]]
+
+
+def parse_id(text: str) -> Any:
+    """An id typed by a person: an integer when it looks like one (the datasets' ids), else the text."""
+    text = text.strip()
+    return int(text) if text.lstrip("-").isdigit() else text

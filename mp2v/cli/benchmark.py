@@ -1,0 +1,56 @@
+"""``mp2v benchmark [lastfm]``: the committed results table, from one command."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import typer
+
+from mp2v.cli.common import echo, one_line_errors, settings
+from mp2v.config import checkout_root
+from mp2v.db.check import connect
+from mp2v.db.server import LocalServer
+from mp2v.errors import ConfigError
+
+
+@one_line_errors
+def benchmark_command(
+    dataset: str = typer.Argument(None, help="'lastfm' loads the vendored Last.fm first; omit to use the loaded "
+                                              "dataset (KuaiRec or your own CSVs)."),
+    quick: bool = typer.Option(False, help="Tiny grids: a smoke run, not results."),
+    ablations: bool = typer.Option(True, "--ablations/--no-ablations"),
+    baseline: list[str] = typer.Option(None, "--baseline", help="Repeatable; default: all."),
+    out: Path = typer.Option(None, help="Folder for <dataset>.md and .json (default: <checkout>/results)."),
+    seed: int = typer.Option(42),
+) -> None:
+    """Tune every method on validation, judge once on test, run ablations and paired tests, write the table."""
+    from mp2v.benchmark import report
+    from mp2v.benchmark.run import Benchmark, BenchmarkConfig
+    from mp2v.benchmark.space import BASELINE_SPACES
+    from mp2v.demo import _load_lastfm, _loaded
+
+    current = settings()
+    if current.neo4j.local:
+        server = LocalServer(current.server)
+        server.start()
+        current = replace(current, neo4j=server.connection())
+    unknown = [b for b in baseline or [] if b not in BASELINE_SPACES]
+    if unknown:
+        raise ConfigError(f"unknown baselines {unknown}; choose from {', '.join(BASELINE_SPACES)}")
+    config = BenchmarkConfig(seed=seed, quick=quick, ablations=ablations,
+                             baselines=tuple(baseline) if baseline else tuple(BASELINE_SPACES))
+    with connect(current.neo4j) as runner:
+        if dataset == "lastfm" and not _loaded(runner):
+            echo("loading Last.fm ...")
+            _load_lastfm(runner, current)
+        elif dataset not in (None, "lastfm"):
+            raise ConfigError(f"unknown dataset {dataset!r}: use 'lastfm', or load a dataset and omit the argument")
+        outcome = Benchmark(runner, current, config, log=echo).run()
+    folder = out or (checkout_root() or Path.cwd()) / "results"
+    command = "mp2v benchmark " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "mp2v benchmark"
+    markdown, data = report.write(outcome, folder, command.strip())
+    for line in report.verdict(outcome):
+        echo(line)
+    echo(f"wrote {markdown} and {data} ({outcome.seconds / 60:.1f} min)")

@@ -1,0 +1,105 @@
+"""KuaiRec into the real server, from generated files in the published format with every kind of bad row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from loaders import LoadOptions, run_load
+from loaders import kuairec as kuairec_loader
+from loaders.kuairec_matrix import read_kuairec_matrix
+from loaders.pipeline import PlanBuilder
+from loaders.rejects import Validation
+from mp2v.db.admin import graph_stats
+from mp2v.db.runner import QueryRunner
+from mp2v.errors import ConfigError, InputError
+from mp2v.graph_model import read_model
+from tests.data_factories import BAD_CATEGORY_LINES, BAD_MATRIX_LINES, BAD_SOCIAL_LINES, write_kuairec
+
+OPTIONS = LoadOptions(progress=False)
+
+
+def _builder(config: kuairec_loader.KuaiRecConfig) -> PlanBuilder:
+    def build(validation: Validation) -> kuairec_loader.GraphPlan:
+        return kuairec_loader.build_plan(config, validation)
+    return build
+
+
+def _count(db: QueryRunner) -> int:
+    return int(db.gds().run_cypher("MATCH (n) RETURN count(n) AS n")["n"][0])
+
+
+def test_load_with_bad_rows_aggregation_and_rerun(db: QueryRunner, tmp_path: Path) -> None:
+    files = write_kuairec(tmp_path / "data", users=40, videos=50, rows=600, repeats=80, exact_duplicates=9,
+                          bad_matrix=list(BAD_MATRIX_LINES), bad_social=list(BAD_SOCIAL_LINES),
+                          bad_categories=list(BAD_CATEGORY_LINES), self_follows=1, user_features=True,
+                          daily_features=True)
+    config = kuairec_loader.KuaiRecConfig(tmp_path / "data")
+    result = run_load(_builder(config), db, OPTIONS, rejects_dir=tmp_path / "rejects")
+    checks = {check.name: check for check in result.plan.files}
+    assert checks["big_matrix.csv"].rejected == len(BAD_MATRIX_LINES)
+    assert checks["big_matrix.csv"].duplicate_rows == 9
+    assert checks["item_categories.csv"].rejected == len(BAD_CATEGORY_LINES)
+    assert checks["social_network.csv"].rejected == len(BAD_SOCIAL_LINES) + 1  # + the self-follow entry
+    for name in ("big_matrix", "item_categories", "social_network"):
+        assert (tmp_path / "rejects" / f"{name}.rejects.csv").is_file()
+
+    matrix = read_kuairec_matrix(files.path("big_matrix.csv"), 2.0, videos=np.arange(50))
+    positives = matrix.positives()
+    stats = graph_stats(db)
+    assert stats.labels == {"User": 40, "Video": 50, "Category": len({c for cs in files.categories.values()
+                                                                        for c in cs}), "Dataset": 1}
+    assert stats.relationships["WATCHED"] == len(positives)
+    expected_follows = {(u, f) for u, fs in files.friends.items() for f in fs if f != u}
+    assert stats.relationships["FOLLOWS"] == len(expected_follows)
+
+    # One re-watched positive pair, property by property.
+    pair = positives[positives["views"] > 1].iloc[0]
+    edge = db.gds().run_cypher(
+        "MATCH (:User {id: $u})-[w:WATCHED]->(:Video {id: $v}) RETURN properties(w) AS p",
+        params={"u": int(pair["user_id"]), "v": int(pair["video_id"])})["p"][0]
+    assert edge["views"] == pair["views"] and edge["watch_ratio"] == pytest.approx(pair["watch_ratio"])
+    assert edge["watch_ratio_mean"] == pytest.approx(pair["watch_ratio_mean"])
+    assert edge["play_duration"] == pytest.approx(pair["play_duration"]) and edge["ts"] == pytest.approx(pair["ts"])
+    assert edge["weight"] == pytest.approx(min(pair["watch_ratio"], 5.0))
+    assert read_model(db).options == {"matrix": "big", "threshold": 2.0, "cap": 5.0}
+    user = db.gds().run_cypher("MATCH (u:User {id: 0}) RETURN properties(u) AS p")["p"][0]
+    assert {"active_degree", "register_days", "is_video_author"} <= set(user)
+
+    again = run_load(_builder(config), db, OPTIONS, rejects_dir=tmp_path / "rejects")
+    assert again.write is not None and set(again.write.created("relationships").values()) == {0}
+    assert graph_stats(db) == stats
+
+    with pytest.raises(ConfigError, match=r"threshold 2.0 -> 1.0"):
+        run_load(_builder(kuairec_loader.KuaiRecConfig(tmp_path / "data", threshold=1.0)), db, OPTIONS,
+                 rejects_dir=tmp_path / "rejects")
+    assert graph_stats(db) == stats
+
+
+def test_strict_and_max_share_stop_before_anything_is_written(db: QueryRunner, tmp_path: Path) -> None:
+    write_kuairec(tmp_path, rows=300, bad_matrix=["inf_watch_ratio", "unknown_video"])
+    config = kuairec_loader.KuaiRecConfig(tmp_path)
+    with pytest.raises(InputError, match="--strict"):
+        run_load(_builder(config), db, LoadOptions(progress=False, strict=True), rejects_dir=tmp_path / "r")
+    with pytest.raises(InputError, match="--max-reject-share"):
+        run_load(_builder(config), db, LoadOptions(progress=False, max_reject_share=0.001),
+                 rejects_dir=tmp_path / "r")
+    assert _count(db) == 0
+    assert db.gds().run_cypher("SHOW CONSTRAINTS YIELD name RETURN count(*) AS n")["n"][0] == 0
+    result = run_load(_builder(config), db, LoadOptions(progress=False, max_reject_share=0.01),
+                      rejects_dir=tmp_path / "r")
+    assert result.plan.files[1].rejected == 2 and _count(db) > 0
+
+
+def test_small_matrix_with_nan_timestamps_and_threshold(db: QueryRunner, tmp_path: Path) -> None:
+    write_kuairec(tmp_path, matrix="small", rows=200, nan_timestamps=15, social=False)
+    config = kuairec_loader.KuaiRecConfig(tmp_path, matrix="small", threshold=0.0)
+    result = run_load(_builder(config), db, OPTIONS, rejects_dir=tmp_path / "r")
+    assert result.plan.files[-1].rejected == 0
+    stats = graph_stats(db, with_degrees=False)
+    assert stats.relationships["WATCHED"] == 200  # threshold 0: every pair is positive
+    missing_ts = db.gds().run_cypher("MATCH ()-[w:WATCHED]->() WHERE w.ts IS NULL RETURN count(w) AS n")
+    assert int(missing_ts["n"][0]) == 15
+    assert "FOLLOWS" not in stats.relationships
