@@ -71,13 +71,15 @@ class Experiment:
     """Methods fitted on one split; every method sees the same training rows, truth and exclusions."""
 
     def __init__(self, runner: QueryRunner | None, split: EvaluationSplit, model: GraphModel, store: RunStore,
-                 workdir: Path, *, progress: bool = True) -> None:
+                 workdir: Path, *, progress: bool = True, keep_gensim_models: bool = True) -> None:
         self.runner = runner
         self.split = split
         self.model = model
         self.store = store
         self.workdir = workdir
         self.progress = progress
+        #: Stored runs keep their gensim model (to resume training); a benchmark's hundreds of trials do not.
+        self.keep_gensim_models = keep_gensim_models
         self._reference: dict[Stage, FloatMatrix] = {}
         self.fingerprint = graph_fingerprint(runner) if runner is not None else "no-graph"
         self._item2vec: dict[tuple[Stage, str], Item2Vec] = {}
@@ -159,7 +161,7 @@ class Experiment:
             "words_per_second": result.words_per_second, "epoch_losses": result.epoch_losses,
             "corpus": corpus_path.name, "corpus_walks": corpus.walks, "corpus_tokens": corpus.tokens,
             "walk_engine": corpus.engine,
-        }, gensim_model=result.model)
+        }, gensim_model=result.model if self.keep_gensim_models else None)
         score, notes = self.aligned_scorer(embeddings, spec.scoring, stage)
         return FittedMethod(spec.name, score, params, timings, run=run, corpus=corpus, notes=notes)
 

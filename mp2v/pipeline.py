@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from mp2v.baselines.item2vec import Item2VecParams
 from mp2v.config import Settings
 from mp2v.db.runner import QueryRunner
 from mp2v.embeddings import RunStore
@@ -39,6 +40,8 @@ class EvaluationConfig:
     walks_per_node: int = 10
     walk_length: int = 40
     train: TrainConfig = TrainConfig()
+    #: The production baseline's settings (None: item2vec with 128 dimensions, see Experiment.fit_item2vec).
+    item2vec: Item2VecParams | None = None
     #: KuaiRec: the small_matrix.csv to judge on (default: the loaded folder, recorded by the loader).
     kuairec_small_matrix: Path | None = None
 
@@ -93,8 +96,8 @@ def make_split(runner: QueryRunner, model: GraphModel, settings: Settings, confi
 
 
 def _recorded_small_matrix(model: GraphModel) -> Path:
-    folder = model.options.get("path")
-    candidates = [Path(folder) / "small_matrix.csv", Path(folder) / "data" / "small_matrix.csv"] if folder else []
+    folder = model.options.get("folder")
+    candidates = [Path(folder) / "small_matrix.csv"] if folder else []
     for path in candidates:
         if path.is_file():
             return path
@@ -116,7 +119,8 @@ def evaluate(runner: QueryRunner, settings: Settings, config: EvaluationConfig, 
     results = []
     for name in config.methods:
         if name == PRODUCTION_BASELINE:
-            fitted = clock.run(f"fit {name}", lambda: experiment.fit_item2vec(config.stage, reuse=config.reuse))
+            fitted = clock.run(f"fit {name}", lambda: experiment.fit_item2vec(config.stage, config.item2vec,
+                                                                                reuse=config.reuse))
         else:
             spec = specs[name]
             fitted = clock.run(f"walk + train {name}",

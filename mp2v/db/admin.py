@@ -50,6 +50,9 @@ def drop_projections(runner: QueryRunner) -> list[str]:
 def clear_database(runner: QueryRunner, *, drop_schema: bool = True, batch_size: int = 10_000) -> None:
     """Delete every node and relationship (in batches), GDS projections, and optionally constraints/indexes."""
     drop_projections(runner)
+    # Relationships first: DETACH DELETE of a hub node would pull all of its relationships (hundreds of
+    # thousands for a hit video) into one transaction and exhaust the transaction memory pool.
+    runner.run_autocommit("admin/delete_all_relationships", {"batch_size": batch_size})
     runner.run_autocommit("admin/delete_all_nodes", {"batch_size": batch_size})
     if drop_schema:
         for row in runner.read("admin/constraints"):

@@ -1,0 +1,79 @@
+"""What the benchmark searches: a coordinate search per method, over grids wide enough that the chosen
+value is not on an edge (the report flags it when it is).
+
+Coordinate search: start from ``start``; for each axis in turn, try every value with the other parameters
+at their current best, keep the best (validation Recall@20 + NDCG@20); repeat ``passes`` times. It costs the
+sum, not the product, of the axis sizes, which is what makes tuning MP2V (30-40 s a trial here) affordable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    start: dict[str, Any]
+    axes: list[tuple[str, list[Any]]] = field(default_factory=list)
+    passes: int = 1
+
+
+#: Baselines by their registry name (mp2v.baselines.BASELINES), with display names.
+BASELINE_SPACES: dict[str, tuple[str, SearchSpace]] = {
+    "popularity": ("Popularity", SearchSpace({})),
+    "userknn": ("UserKNN", SearchSpace(
+        {"k": 50, "weighting": "binary", "shrink": 0.0},
+        [("k", [10, 20, 30, 50, 100, 200, 400]), ("weighting", ["binary", "log1p"]), ("shrink", [0.0, 10.0, 50.0])])),
+    "itemknn": ("ItemKNN", SearchSpace(
+        {"k": 100, "weighting": "binary", "shrink": 0.0},
+        [("k", [10, 25, 50, 100, 200, 400, 800]), ("weighting", ["binary", "log1p"]),
+         ("shrink", [0.0, 10.0, 50.0])])),
+    "rp3beta": ("RP3beta", SearchSpace(
+        {"alpha": 1.0, "beta": 0.3, "top_k": 100},
+        [("alpha", [0.25, 0.5, 0.75, 1.0, 1.25, 1.5]), ("beta", [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6]),
+         ("top_k", [50, 100, 200, 400])], passes=2)),
+    "ease": ("EASE", SearchSpace(
+        {"l2": 100.0, "weighting": "binary"},
+        [("l2", [5.0, 10.0, 25.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1600.0]), ("weighting", ["binary", "log1p"])],
+        passes=2)),
+    "ials": ("iALS", SearchSpace(
+        {"factors": 128, "regularization": 30.0, "alpha": 10.0, "iterations": 15},
+        [("regularization", [0.1, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0]),
+         ("alpha", [0.3, 1.0, 3.0, 10.0, 30.0, 100.0]), ("factors", [32, 64, 128, 256]),
+         ("iterations", [5, 10, 15, 30])], passes=2)),
+    "bpr": ("BPR", SearchSpace(
+        {"factors": 128, "learning_rate": 0.05, "regularization": 0.01, "iterations": 100},
+        [("learning_rate", [0.005, 0.01, 0.03, 0.05, 0.1, 0.3]), ("regularization", [0.0001, 0.001, 0.01, 0.1]),
+         ("iterations", [50, 100, 300, 600]), ("factors", [64, 128, 256])])),
+}
+
+PRODUCTION_SPACE = SearchSpace(
+    {"dim": 128, "window": 10, "ns_exponent": 0.75, "epochs": 10, "shuffles": 5, "weighting": "uniform",
+     "workers": 2, "seed": 42},
+    [("window", [3, 10, 30, 100]), ("ns_exponent", [-0.5, 0.0, 0.5, 0.75, 1.0]), ("epochs", [5, 10, 20]),
+     ("weighting", ["uniform", "log1p"])])
+
+#: MP2V, flat: walk, skip-gram and scoring settings in one dict (see benchmark.methods.mp2v_spec).
+MP2V_SPACE = SearchSpace(
+    {"metapaths": "uiu", "weighted": True, "walks_per_node": 10, "walk_length": 40, "start": "users",
+     "dimensions": 128, "window": 3, "negative": 5, "ns_exponent": 0.0, "epochs": 5, "alpha": 0.025,
+     "sample": 0.001, "scoring": "dot"},
+    [("scoring", ["dot", "cosine"]), ("ns_exponent", [-0.25, 0.0, 0.25, 0.75]), ("window", [2, 3, 5, 8]),
+     ("dimensions", [64, 128, 256]), ("negative", [3, 5, 10]), ("epochs", [3, 5, 8, 12]),
+     ("alpha", [0.0125, 0.025, 0.05]), ("walks_per_node", [5, 10, 20]), ("walk_length", [20, 40, 80]),
+     ("sample", [0.0, 0.0001, 0.001]), ("weighted", [True, False]),
+     ("metapaths", ["uiu", "uiu+features", "uiu+follows", "uiu+features+follows"])])
+
+#: Seed ensembles tried on the best MP2V configuration (scores summed over independently trained models).
+ENSEMBLE_SIZES = [1, 3, 5]
+
+
+def quick(space: SearchSpace, values_per_axis: int = 2, axes: int = 2) -> SearchSpace:
+    """A small version of a space for tests and smoke runs."""
+    return SearchSpace(space.start, [(name, values[:values_per_axis]) for name, values in space.axes[:axes]], 1)
+
+#: LightGCN (optional extra ``mp2v[gnn]``); parameter names of mp2v.baselines.lightgcn.LightGCNParams.
+GNN_SPACE = SearchSpace(
+    {"dim": 64, "layers": 3, "l2": 1e-4},
+    [("layers", [1, 2, 3, 4]), ("l2", [1e-5, 1e-4, 1e-3]), ("dim", [64, 128])])
