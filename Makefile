@@ -26,7 +26,7 @@ test-all: setup
 	$(BIN)/pytest
 
 bench: setup
-	$(BIN)/python -m bench.run_all
+	for bench in bench_load bench_walks bench_training bench_serving; do $(BIN)/python -m bench.$$bench || exit 1; done
 
 image: setup
 	$(BIN)/mp2v db image

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import Protocol
 
 import numpy as np
@@ -38,8 +39,8 @@ class WalkBatch:
 
     @staticmethod
     def from_rows(rows: list[list[int]]) -> WalkBatch:
-        lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
-        nodes = np.fromiter((n for r in rows for n in r), dtype=np.int64, count=int(lengths.sum()))
+        lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+        nodes = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=int(lengths.sum()))
         return WalkBatch(nodes=nodes, lengths=lengths)
 
 

@@ -30,9 +30,14 @@ class WalkConfig:
     engine: EngineChoice = "auto"
     #: Start nodes per query/chunk: bounds memory and the length of any one server call.
     source_batch_size: int = 20_000
-    #: ``auto`` picks the in-memory engine when a hop reaches nodes of higher degree (GDS scans a node's
-    #: relationships at every step; see docs/walks.md for the measurement behind this default).
-    hub_degree_threshold: int = 5_000
+    #: ``auto`` walks inside Neo4j with GDS unless a hop reaches a node of higher degree: GDS scans a node's
+    #: relationships at every step, and the benchmark's degree sweep (docs/walks.md) measured its per-step
+    #: rate falling below what Bolt streaming carries (about 1.7 M steps/s here) past a few hundred
+    #: neighbours and to a third of it at 1,000. Above this, the in-memory CSR engine samples in O(log d).
+    hub_degree_threshold: int = 1_000
+    #: ``auto`` keeps GDS when the in-memory engine would need more than this (None: half of the memory
+    #: available when the walk starts).
+    memory_budget_mb: int | None = None
     #: Relationships whose ``holdout`` property is one of these are not walked (evaluation splits).
     exclude_holdout: tuple[str, ...] = ()
 
@@ -45,6 +50,8 @@ class WalkConfig:
             raise ConfigError(f"concurrency must be between 1 and {MAX_GDS_CONCURRENCY} (OpenGDS's limit)")
         if self.source_batch_size < 1:
             raise ConfigError("source_batch_size must be >= 1")
+        if self.memory_budget_mb is not None and self.memory_budget_mb < 1:
+            raise ConfigError("memory_budget_mb must be >= 1 (or None: half of the available memory)")
         if self.start not in ("users", "items", "both"):
             raise ConfigError(f"start must be users, items or both, not {self.start!r}")
 

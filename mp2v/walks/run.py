@@ -19,6 +19,7 @@ from mp2v.metapath import Metapath, parse_metapath
 from mp2v.walks.base import WalkEngine
 from mp2v.walks.config import WalkConfig, WalkTask
 from mp2v.walks.corpus import CorpusWriter, TaskSummary
+from mp2v.walks.csr import export_pair
 from mp2v.walks.cypher_engine import CypherEngine
 from mp2v.walks.gds_engine import GdsEngine
 from mp2v.walks.memory_engine import MemoryEngine
@@ -38,7 +39,14 @@ class CorpusSummary:
 
     @property
     def steps_per_second(self) -> float:
+        """End to end: metapath checks, node table, start nodes, projection or export, walks, file."""
         return self.tokens / self.seconds if self.seconds else 0.0
+
+    @property
+    def walk_steps_per_second(self) -> float:
+        """The walk phase only: query + streaming + writing (setup excluded; see TaskSummary.walk_seconds)."""
+        seconds = sum(task.walk_seconds for task in self.tasks)
+        return self.tokens / seconds if seconds else 0.0
 
 
 def default_metapath(model: GraphModel) -> Metapath:
@@ -72,23 +80,73 @@ def gds_available(runner: QueryRunner) -> bool:
     return all(name in names for name in REQUIRED_GDS_PROCEDURES if name != "gds.version")
 
 
+def csr_memory_estimate(runner: QueryRunner, tasks: list[WalkTask], nodes: NodeTable,
+                        walkers_per_chunk: int = MemoryEngine.DEFAULT_WALKERS_PER_CHUNK) -> int:
+    """Bytes the in-memory engine needs at its peak, roughly (an upper bound: relationship counts per type).
+
+    Per relationship of a hop's type: 24 B of exported arrays + about 40 B while a CSR is sorted, and 16 B per
+    direction a hop walks it; about 100 B per node (table, tokens, per-row arrays); 8 B per step of one chunk
+    of walkers (the int32 walk matrix and per-walker arrays) and about 64 B per step of the slice being
+    turned into corpus lines.
+    """
+    counts = {t: int(runner.read("admin/count_relationship_type", identifiers={"Type": t})[0]["count"])
+              for t in {hop.rel_type for task in tasks for hop in task.metapath.hops}}
+    pairs = {(export_pair(hop), task.exclude_holdout) for task in tasks for hop in task.metapath.hops}
+    hops = {(hop, task.exclude_holdout) for task in tasks for hop in task.metapath.hops}
+    edges = sum(64 * counts[pair[1]] for pair, _ in pairs)
+    edges += sum(16 * counts[hop.rel_type] * (2 if hop.direction == "BOTH" else 1) for hop, _ in hops)
+    walk_length = max(task.walk_length for task in tasks)
+    return edges + 100 * len(nodes) + 8 * walkers_per_chunk * walk_length + 64 * MemoryEngine.STEPS_PER_BATCH
+
+
+def available_memory() -> int | None:
+    """MemAvailable of this machine in bytes (Linux), or None when unknown."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
 def choose_engine(runner: QueryRunner, config: WalkConfig, tasks: list[WalkTask],
                   nodes: NodeTable) -> tuple[WalkEngine, str]:
-    """The engine to use and why (``auto``: GDS unless hubs would make its O(degree) steps slow)."""
+    """The engine to use and why.
+
+    ``auto``: the in-memory CSR engine when a hop reaches a node of degree above ``hub_degree_threshold``
+    (GDS scans a node's relationships at every step; the CSR engine samples in O(log degree)) and its arrays
+    fit the memory budget; GDS otherwise (the CSR engine when GDS is not installed). The default threshold
+    comes from the degree sweep of ``bench/bench_walks.py`` (docs/walks.md).
+    """
     if config.engine == "gds":
         return GdsEngine(runner), "requested"
     if config.engine == "cypher":
         return CypherEngine(runner), "requested"
     if config.engine == "memory":
         return MemoryEngine(runner, nodes), "requested"
-    if not gds_available(runner):
-        return MemoryEngine(runner, nodes), "auto: GDS procedures are not installed"
     hub = max(max_degree(runner, hop.target, hop.rel_type) for task in tasks for hop in task.metapath.hops)
-    if hub > config.hub_degree_threshold:
-        return MemoryEngine(runner, nodes), (
-            f"auto: a hop reaches a node of degree {hub:,} > {config.hub_degree_threshold:,}, where GDS scans "
-            "every relationship per step; the CSR engine samples in O(log degree)")
-    return GdsEngine(runner), f"auto: largest degree {hub:,} <= {config.hub_degree_threshold:,}"
+    threshold = config.hub_degree_threshold
+    if hub <= threshold:
+        if not gds_available(runner):
+            return MemoryEngine(runner, nodes), "auto: GDS procedures are not installed"
+        return GdsEngine(runner), f"auto: largest degree {hub:,} <= hub_degree_threshold {threshold:,}"
+    need = csr_memory_estimate(runner, tasks, nodes)
+    available = available_memory()
+    budget = (config.memory_budget_mb * 2**20 if config.memory_budget_mb is not None
+              else available // 2 if available is not None else None)
+    why = (f"largest degree {hub:,} > hub_degree_threshold {threshold:,}, where GDS scans a node's relationships "
+           "at every step and measured slower than the CSR engine (docs/walks.md)")
+    if budget is not None and need > budget:
+        if not gds_available(runner):
+            return MemoryEngine(runner, nodes), (
+                f"auto: {why}; the CSR engine needs about {need / 2**20:,.0f} MiB, over its budget of "
+                f"{budget / 2**20:,.0f} MiB (memory_budget_mb), but GDS is not installed")
+        return GdsEngine(runner), (
+            f"auto: {why}, but the CSR engine would need about {need / 2**20:,.0f} MiB > its budget of "
+            f"{budget / 2**20:,.0f} MiB (memory_budget_mb); expect slow steps at hubs")
+    fits = f"about {need / 2**20:,.0f} MiB" + (f" of a {budget / 2**20:,.0f} MiB budget" if budget else "")
+    return MemoryEngine(runner, nodes), f"auto: {why}; the CSR engine needs {fits}"
 
 
 def run_walks(runner: QueryRunner, config: WalkConfig, out: Path, *, progress: bool = True,
@@ -130,21 +188,33 @@ def _run_task(runner: QueryRunner, engine: WalkEngine, task: WalkTask, nodes: No
     expected = int(sources.size) * task.walks_per_node
     bar = tqdm(total=expected, unit="walks", disable=not progress, desc=f"{task.metapath} ({engine.name})",
                unit_scale=True, smoothing=0.1)
+    setup_before = _setup_seconds(engine)
+    walk_started = time.monotonic()
     try:
         # closing(): an interrupted walk stops its server-side query before the projection is dropped.
         with closing(engine.walk(task, sources)) as batches:
             for batch in batches:
                 writer.write(batch, summary, task.metapath)
                 bar.update(batch.count)
+                # Release the batch before the engine builds the next one: one batch in memory, not two.
+                del batch
     except KeyboardInterrupt:
         raise WalkError("walks interrupted: the server-side walk was stopped and the projection dropped") from None
     finally:
         bar.close()
     summary.seconds = time.monotonic() - started
+    summary.walk_seconds = time.monotonic() - walk_started - (_setup_seconds(engine) - setup_before)
     if summary.walks != expected:
         raise WalkError(f"{task.metapath}: expected {expected} walks from {sources.size} start nodes, "
                         f"got {summary.walks}; the {engine.name} engine dropped walks")
     return summary
+
+
+def _setup_seconds(engine: WalkEngine) -> float:
+    """Projection / export / CSR time an engine has spent so far (it does that work on its first walk)."""
+    projections = getattr(engine, "projection_seconds", {}) or {}
+    return float(sum(projections.values()) + (getattr(engine, "export_seconds", 0.0) or 0.0)
+                 + (getattr(engine, "csr_seconds", 0.0) or 0.0))
 
 
 def _sidecar(runner: QueryRunner, config: WalkConfig, model: GraphModel, summary: CorpusSummary,
@@ -160,10 +230,12 @@ def _sidecar(runner: QueryRunner, config: WalkConfig, model: GraphModel, summary
         "engine_reason": summary.engine_reason,
         "projection_seconds": getattr(engine, "projection_seconds", {}),
         "export_seconds": getattr(engine, "export_seconds", None),
+        "csr_seconds": getattr(engine, "csr_seconds", None),
         "graph": {"labels": stats.labels, "relationships": stats.relationships},
         "walks": summary.walks,
         "tokens": summary.tokens,
         "seconds": round(summary.seconds, 3),
         "steps_per_second": round(summary.steps_per_second),
+        "walk_steps_per_second": round(summary.walk_steps_per_second),
         "tasks": summary.tasks,
     }
