@@ -73,7 +73,8 @@ def quick(space: SearchSpace, values_per_axis: int = 2, axes: int = 2) -> Search
     """A small version of a space for tests and smoke runs."""
     return SearchSpace(space.start, [(name, values[:values_per_axis]) for name, values in space.axes[:axes]], 1)
 
-#: LightGCN (optional extra ``mp2v[gnn]``); parameter names of mp2v.baselines.lightgcn.LightGCNParams.
+#: LightGCN (optional extra ``mp2v[gnn]``); parameter names of mp2v.baselines.lightgcn.LightGCNParams. The
+#: start is the configuration measured best on Last.fm validation (docs/lightgcn.md); a fit takes ~2 min here.
 GNN_SPACE = SearchSpace(
-    {"dim": 64, "layers": 3, "l2": 1e-4},
-    [("layers", [1, 2, 3, 4]), ("l2", [1e-5, 1e-4, 1e-3]), ("dim", [64, 128])])
+    {"dim": 128, "layers": 2, "l2": 1e-3, "epochs": 160, "learning_rate": 5e-3},
+    [("layers", [1, 2, 3, 4]), ("l2", [1e-4, 1e-3, 1e-2]), ("dim", [64, 128, 192])])
