@@ -42,7 +42,18 @@ def metapaths_for(model: GraphModel, mix: str, walks_per_node: int) -> tuple[Met
     return tuple(paths)
 
 
+def apply_schedule(params: dict[str, Any]) -> dict[str, Any]:
+    """``schedule`` "WxE@A" sets walks per node, epochs and alpha together (see MP2V_SPACE)."""
+    schedule = params.get("schedule")
+    if not schedule:
+        return params
+    walks, rest = str(schedule).split("x")
+    epochs, alpha = rest.split("@")
+    return {**params, "walks_per_node": int(walks), "epochs": int(epochs), "alpha": float(alpha)}
+
+
 def mp2v_spec(model: GraphModel, params: dict[str, Any], seed: int, name: str) -> Mp2vSpec:
+    params = apply_schedule(params)
     walk = WalkConfig(
         metapaths=metapaths_for(model, params["metapaths"], params["walks_per_node"]),
         walks_per_node=params["walks_per_node"], walk_length=params["walk_length"], start=params["start"],
@@ -50,9 +61,9 @@ def mp2v_spec(model: GraphModel, params: dict[str, Any], seed: int, name: str) -
     train = TrainConfig(dimensions=params["dimensions"], window=params["window"], negative=params["negative"],
                         ns_exponent=params["ns_exponent"], epochs=params["epochs"], alpha=params["alpha"],
                         sample=params["sample"], seed=seed, workers=2,
-                        freeze_initialised=params.get("freeze_items", False))
+                        freeze_initialised=params.get("init") == "item2vec-frozen")
     return Mp2vSpec(name, walk, train, scoring=params["scoring"],
-                    initialise_from_item2vec=params.get("initialise_from_item2vec", False))
+                    initialise_from_item2vec=params.get("init", "random") != "random")
 
 
 def fit_mp2v(experiment: Experiment, params: dict[str, Any], stage: Stage, *, name: str,

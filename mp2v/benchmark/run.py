@@ -205,7 +205,8 @@ class Benchmark:
         def final(params: dict[str, Any]) -> dict[str, Any]:
             if not self.config.scale_walks_to_data:
                 return params
-            return {**params, "final_walks_per_node": max(1, round(params["walks_per_node"] * growth))}
+            expanded = {**methods.apply_schedule(params), "schedule": None}
+            return {**expanded, "final_walks_per_node": max(1, round(expanded["walks_per_node"] * growth))}
 
         def fit(params: dict[str, Any], stage: Stage) -> FittedMethod:
             if stage == "test" and "final_walks_per_node" in params:
@@ -252,8 +253,9 @@ def _ablations(best: dict[str, Any], space: SearchSpace) -> list[tuple[str, dict
         ("uniform walks (MP2V)" if best["weighted"] else "weighted walks (R-MP2V)",
          {**best, "weighted": not best["weighted"]}),
         ("walks from items as well as users", {**best, "start": "both"}),
-        ("item vectors initialised from item2vec", {**best, "initialise_from_item2vec": True}),
-        ("item vectors from item2vec, frozen", {**best, "initialise_from_item2vec": True, "freeze_items": True}),
+        *[(label, {**best, "init": init}) for init, label in (
+            ("random", "random initialisation"), ("item2vec", "item vectors initialised from item2vec"),
+            ("item2vec-frozen", "item vectors from item2vec, frozen")) if best.get("init", "random") != init],
         ("cosine scoring" if best["scoring"] == "dot" else "dot scoring",
          {**best, "scoring": "cosine" if best["scoring"] == "dot" else "dot"}),
     ]
