@@ -28,11 +28,11 @@ BASELINE_SPACES: dict[str, tuple[str, SearchSpace]] = {
          ("shrink", [0.0, 10.0, 50.0, 200.0])])),
     "itemknn": ("ItemKNN", SearchSpace(
         {"k": 100, "weighting": "binary", "shrink": 0.0},
-        [("k", [10, 25, 50, 100, 200, 400, 800, 1600, 3200]), ("weighting", ["binary", "log1p"]),
+        [("k", [10, 25, 50, 100, 200, 400, 800, 1600, 3200, 6400]), ("weighting", ["binary", "log1p"]),
          ("shrink", [0.0, 10.0, 50.0, 200.0])])),
     "rp3beta": ("RP3beta", SearchSpace(
         {"alpha": 1.0, "beta": 0.3, "top_k": 100},
-        [("alpha", [0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5]), ("beta", [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6]),
+        [("alpha", [0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5]), ("beta", [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6]),
          ("top_k", [50, 100, 200, 400, 800, 1600])], passes=2)),
     "ease": ("EASE", SearchSpace(
         {"l2": 100.0, "weighting": "binary"},

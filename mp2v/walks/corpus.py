@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import numpy as np
@@ -128,6 +131,67 @@ class CorpusWriter:
     def abort(self) -> None:
         self._file.close()
         self._partial.unlink(missing_ok=True)
+
+
+class BackgroundWrites:
+    """Hands batches to :meth:`CorpusWriter.write` on a second thread, so that formatting and writing one
+    batch overlaps with receiving the next (Bolt decoding holds the GIL; NumPy gathers and file writes release
+    it). At most ``depth`` batches wait, so memory stays flat. A writer error surfaces in the producer at its
+    next :meth:`put` or at exit; leaving the block early (an error, Ctrl-C) drops what is still queued.
+    """
+
+    _DONE = object()
+
+    def __init__(self, writer: CorpusWriter, summary: TaskSummary, metapath: Metapath, depth: int = 2) -> None:
+        self.writer, self.summary, self.metapath = writer, summary, metapath
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._work, name="corpus-writer", daemon=True)
+
+    def __enter__(self) -> BackgroundWrites:
+        self._thread.start()
+        return self
+
+    def put(self, batch: WalkBatch) -> None:
+        while True:
+            self._raise_error()
+            try:
+                self._queue.put(batch, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        if kind is not None:
+            self._stop.set()
+        while self._thread.is_alive():
+            try:
+                self._queue.put(self._DONE, timeout=0.1)
+                break
+            except queue.Full:
+                continue
+        self._thread.join()
+        if kind is None:
+            self._raise_error()
+
+    def _raise_error(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _work(self) -> None:
+        while True:
+            batch = self._queue.get()
+            if batch is self._DONE:
+                return
+            if self._stop.is_set() or self._error is not None:
+                continue  # drain without writing: the corpus is being aborted
+            try:
+                self.writer.write(batch, self.summary, self.metapath)
+            except BaseException as error:  # handed to the producer thread
+                self._error = error
+            del batch
 
 
 def _jsonable(value: object) -> Any:

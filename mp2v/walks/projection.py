@@ -66,10 +66,10 @@ def project(runner: QueryRunner, metapath: Metapath, *, force_layered: bool = Fa
 
     Held-out relationships (``excluded``) can only be filtered by the Cypher projection, so they force layers.
     """
+    started = time.monotonic()  # the checks below are part of projecting (they are not the walk)
     name = f"mp2v-walk-{uuid.uuid4().hex[:12]}"
     weights = _has_weights(runner, metapath)
     orientation = None if force_layered or excluded else native_projection(runner, metapath)
-    started = time.monotonic()
     if orientation is not None:
         property_spec = {"weight": {"property": "weight", "defaultValue": 1.0}} if weights else {}
         relationships = {t: {"orientation": o, "properties": property_spec} for t, o in orientation.items()}

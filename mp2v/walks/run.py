@@ -18,7 +18,7 @@ from mp2v.graph_model import GraphModel, read_model
 from mp2v.metapath import Metapath, parse_metapath
 from mp2v.walks.base import WalkEngine
 from mp2v.walks.config import WalkConfig, WalkTask
-from mp2v.walks.corpus import CorpusWriter, TaskSummary
+from mp2v.walks.corpus import BackgroundWrites, CorpusWriter, TaskSummary
 from mp2v.walks.csr import export_pair
 from mp2v.walks.cypher_engine import CypherEngine
 from mp2v.walks.gds_engine import GdsEngine
@@ -192,11 +192,12 @@ def _run_task(runner: QueryRunner, engine: WalkEngine, task: WalkTask, nodes: No
     walk_started = time.monotonic()
     try:
         # closing(): an interrupted walk stops its server-side query before the projection is dropped.
-        with closing(engine.walk(task, sources)) as batches:
+        with closing(engine.walk(task, sources)) as batches, \
+                BackgroundWrites(writer, summary, task.metapath) as writes:
             for batch in batches:
-                writer.write(batch, summary, task.metapath)
+                writes.put(batch)
                 bar.update(batch.count)
-                # Release the batch before the engine builds the next one: one batch in memory, not two.
+                # Release the batch before the engine builds the next one: the writer's queue holds the rest.
                 del batch
     except KeyboardInterrupt:
         raise WalkError("walks interrupted: the server-side walk was stopped and the projection dropped") from None
