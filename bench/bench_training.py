@@ -1,5 +1,6 @@
-"""Training throughput (words/s) of gensim SGNS on the Last.fm walk corpus: corpus_file vs iterable mode,
-1 vs 2 workers, medians of several runs. Run ``python -m bench.bench_training``."""
+"""Training throughput (words/s) on the Last.fm walk corpus: gensim SGNS in corpus_file vs iterable mode, and
+the project's numba kernel with shared and type-aware negatives, each with 1 and 2 workers; medians of
+several runs. Run ``python -m bench.bench_training``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import statistics
 from mp2v.config import load_settings
 from mp2v.demo import run_demo
 from mp2v.train import TrainConfig, train
+from mp2v.train_typed import train_typed
 
 
 def main() -> None:
@@ -22,13 +24,19 @@ def main() -> None:
     tokens = sum(len(line.split()) for line in corpus.open())
     print(f"corpus {corpus.name}: {tokens:,} tokens; dim 128, window 3, 5 negatives, {args.epochs} epochs, "
           f"{args.repeats} runs each (server state from the demo: {demo.served['method']} served)")
-    print(f"{'mode':<12} {'workers':>7} {'median words/s':>15} {'runs':>40}")
-    for mode in ("corpus_file", "iterable"):
+    train_typed(corpus, TrainConfig(epochs=1, dimensions=8))  # compiles (or loads) the numba kernel first
+    print(f"{'trainer':<26} {'workers':>7} {'median words/s':>15} {'runs':>40}")
+    for trainer in ("gensim corpus_file", "gensim iterable", "numba, shared negatives", "numba, typed negatives"):
         for workers in (1, 2):
+            mode = trainer.split()[-1] if trainer.startswith("gensim") else "corpus_file"
             config = TrainConfig(epochs=args.epochs, workers=workers, mode=mode)  # type: ignore[arg-type]
-            rates = [train(corpus, config, progress=False).words_per_second for _ in range(args.repeats)]
+            if trainer.startswith("gensim"):
+                rates = [train(corpus, config, progress=False).words_per_second for _ in range(args.repeats)]
+            else:
+                typed = trainer.endswith("typed negatives")
+                rates = [train_typed(corpus, config, typed=typed).words_per_second for _ in range(args.repeats)]
             runs = ", ".join(f"{r:,.0f}" for r in rates)
-            print(f"{mode:<12} {workers:>7} {statistics.median(rates):>15,.0f} {runs:>40}")
+            print(f"{trainer:<26} {workers:>7} {statistics.median(rates):>15,.0f} {runs:>40}")
 
 
 if __name__ == "__main__":

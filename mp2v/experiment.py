@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -15,14 +15,16 @@ from mp2v.baselines.base import Recommender
 from mp2v.baselines.item2vec import Item2Vec, Item2VecParams
 from mp2v.db.runner import QueryRunner
 from mp2v.embeddings import Embeddings, RunStore, StoredRun
+from mp2v.errors import ConfigError
 from mp2v.evaluate.beyond import beyond_accuracy, reference_item_space
 from mp2v.evaluate.metrics import evaluate_topk
 from mp2v.evaluate.protocols import EvaluationSplit, Stage
 from mp2v.evaluate.ranking import top_k_batched
 from mp2v.graph_model import GraphModel, graph_fingerprint
 from mp2v.recommend import Scorer
-from mp2v.train import TrainConfig, train
-from mp2v.types import FloatMatrix, IndexArray, ScoringRule
+from mp2v.train import TrainConfig, input_vectors, train
+from mp2v.train_typed import train_typed
+from mp2v.types import FloatMatrix, IndexArray, ScoringRule, Trainer
 from mp2v.walks.config import WalkConfig
 from mp2v.walks.run import CorpusSummary, run_walks
 
@@ -40,6 +42,13 @@ class Mp2vSpec:
     scoring: ScoringRule = "dot"
     #: Start item vectors from the item2vec baseline of the same stage (the seeds' initialisation).
     initialise_from_item2vec: bool = False
+    #: "gensim"; or the project's numba SGNS (mp2v.train_typed) with negatives from all tokens ("numba") or
+    #: from the context token's node type ("numba-typed", metapath2vec++).
+    trainer: Trainer = "gensim"
+
+    def __post_init__(self) -> None:
+        if self.trainer not in get_args(Trainer):
+            raise ConfigError(f"unknown trainer {self.trainer!r}: choose from {', '.join(get_args(Trainer))}")
 
 
 @dataclass
@@ -135,8 +144,10 @@ class Experiment:
             raise RuntimeError("MP2V needs the database: construct the Experiment with a runner")
         data = self.split.stage(stage)
         walk_config = replace(spec.walk, exclude_holdout=data.walk_exclusions)
-        params = {"walk": _describe(walk_config), "train": asdict(spec.train), "scoring": spec.scoring,
-                  "initialise_from_item2vec": spec.initialise_from_item2vec}
+        params: dict[str, Any] = {"walk": _describe(walk_config), "train": asdict(spec.train),
+                                  "scoring": spec.scoring, "initialise_from_item2vec": spec.initialise_from_item2vec}
+        if spec.trainer != "gensim":  # only when set, so that stored gensim runs keep their keys
+            params["trainer"] = spec.trainer
         key = self.cache_key(spec.name, stage, params)
         stored = self.store.find(key) if reuse else None
         if stored is not None:
@@ -150,18 +161,27 @@ class Experiment:
         corpus = run_walks(self.runner, walk_config, corpus_path, progress=self.progress)
         walked = time.monotonic()
         initial = self._initial_vectors(spec, stage) if spec.initialise_from_item2vec else None
-        result = train(corpus_path, spec.train, initial_vectors=initial, progress=self.progress)
-        tokens, inputs, outputs = list(result.model.wv.index_to_key), result.model.wv.vectors, result.model.syn1neg
+        gensim_model = None
+        if spec.trainer == "gensim":
+            result = train(corpus_path, spec.train, initial_vectors=initial, progress=self.progress)
+            gensim_model = result.model
+            tokens, inputs, outputs = input_vectors(result.model)
+            seconds, words_per_second, losses = result.seconds, result.words_per_second, result.epoch_losses
+        else:
+            trained = train_typed(corpus_path, spec.train, typed=spec.trainer == "numba-typed",
+                                  initial_vectors=initial)
+            tokens, inputs, outputs = trained.tokens, trained.inputs, trained.outputs
+            seconds, words_per_second, losses = trained.seconds, trained.words_per_second, trained.epoch_losses
         embeddings = Embeddings.from_tokens(tokens, inputs, outputs, self.model)
-        timings = {"walks": walked - started, "train": result.seconds, "fit": time.monotonic() - started}
+        timings = {"walks": walked - started, "train": seconds, "fit": time.monotonic() - started}
         run = self.store.save(spec.name, embeddings, {
             "dataset": self.model.dataset, "stage": stage, "protocol": self.split.protocol,
             "split_seed": self.split.seed, "graph_fingerprint": self.fingerprint, "cache_key": key,
             "scoring": spec.scoring, "params": params, "timings": timings,
-            "words_per_second": result.words_per_second, "epoch_losses": result.epoch_losses,
+            "words_per_second": words_per_second, "epoch_losses": losses,
             "corpus": corpus_path.name, "corpus_walks": corpus.walks, "corpus_tokens": corpus.tokens,
             "walk_engine": corpus.engine,
-        }, gensim_model=result.model if self.keep_gensim_models else None)
+        }, gensim_model=gensim_model if self.keep_gensim_models else None)
         score, notes = self.aligned_scorer(embeddings, spec.scoring, stage)
         return FittedMethod(spec.name, score, params, timings, run=run, corpus=corpus, notes=notes)
 

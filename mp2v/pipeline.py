@@ -22,6 +22,7 @@ from mp2v.experiment import Experiment, MethodResult, Mp2vSpec
 from mp2v.graph_model import GraphModel, read_model
 from mp2v.metapath import Metapath
 from mp2v.train import TrainConfig
+from mp2v.types import Trainer
 from mp2v.walks.config import WalkConfig
 from mp2v.walks.run import default_metapath
 
@@ -40,6 +41,8 @@ class EvaluationConfig:
     walks_per_node: int = 10
     walk_length: int = 40
     train: TrainConfig = TrainConfig()
+    #: gensim, or the numba SGNS with shared ("numba") or type-aware ("numba-typed", metapath2vec++) negatives.
+    trainer: Trainer = "gensim"
     #: The production baseline's settings (None: item2vec with 128 dimensions, see Experiment.fit_item2vec).
     item2vec: Item2VecParams | None = None
     #: KuaiRec: the small_matrix.csv to judge on (default: the loaded folder, recorded by the loader).
@@ -82,8 +85,10 @@ def mp2v_specs(model: GraphModel, config: EvaluationConfig) -> dict[str, Mp2vSpe
     metapaths = config.metapaths or (default_metapath(model),)
     walk = {"walks_per_node": config.walks_per_node, "walk_length": config.walk_length, "seed": config.seed}
     return {
-        "MP2V": Mp2vSpec("MP2V", WalkConfig(metapaths=metapaths, weighted=False, **walk), config.train),  # type: ignore[arg-type]
-        "R-MP2V": Mp2vSpec("R-MP2V", WalkConfig(metapaths=metapaths, weighted=True, **walk), config.train),  # type: ignore[arg-type]
+        "MP2V": Mp2vSpec("MP2V", WalkConfig(metapaths=metapaths, weighted=False, **walk), config.train,  # type: ignore[arg-type]
+                         trainer=config.trainer),
+        "R-MP2V": Mp2vSpec("R-MP2V", WalkConfig(metapaths=metapaths, weighted=True, **walk), config.train,  # type: ignore[arg-type]
+                           trainer=config.trainer),
     }
 
 

@@ -21,6 +21,8 @@ Direction = Literal["OUT", "IN", "BOTH"]
 EngineName = Literal["gds", "cypher", "memory"]
 #: Scoring rules for user -> item: cosine of input vectors, or the skip-gram score (input . output).
 ScoringRule = Literal["cosine", "dot"]
+#: Skip-gram trainers: gensim, or mp2v.train_typed with shared or type-aware (metapath2vec++) negatives.
+Trainer = Literal["gensim", "numba", "numba-typed"]
 
 #: Dense float matrix (rows x dims).
 FloatMatrix: TypeAlias = npt.NDArray[np.float32]

@@ -63,7 +63,8 @@ def mp2v_spec(model: GraphModel, params: dict[str, Any], seed: int, name: str) -
                         sample=params["sample"], seed=seed, workers=2,
                         freeze_initialised=params.get("init") == "item2vec-frozen")
     return Mp2vSpec(name, walk, train, scoring=params["scoring"],
-                    initialise_from_item2vec=params.get("init", "random") != "random")
+                    initialise_from_item2vec=params.get("init", "random") != "random",
+                    trainer=params.get("trainer", "gensim"))
 
 
 def fit_mp2v(experiment: Experiment, params: dict[str, Any], stage: Stage, *, name: str,

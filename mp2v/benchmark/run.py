@@ -258,6 +258,9 @@ def _ablations(best: dict[str, Any], space: SearchSpace) -> list[tuple[str, dict
             ("item2vec-frozen", "item vectors from item2vec, frozen")) if best.get("init", "random") != init],
         ("cosine scoring" if best["scoring"] == "dot" else "dot scoring",
          {**best, "scoring": "cosine" if best["scoring"] == "dot" else "dot"}),
+        # metapath2vec++ against the same kernel with shared negatives, so the pair isolates the negatives.
+        ("own SGNS kernel, shared negatives (reference for the next row)", {**best, "trainer": "numba"}),
+        ("type-aware negatives (metapath2vec++)", {**best, "trainer": "numba-typed"}),
     ]
     return variants
 

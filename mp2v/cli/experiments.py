@@ -48,6 +48,8 @@ def evaluate_command(
     ns_exponent: float = typer.Option(0.0),
     epochs: int = typer.Option(5),
     workers: int = typer.Option(2),
+    trainer: str = typer.Option("gensim", help="gensim; numba (the project's SGNS kernel); numba-typed "
+                                               "(negatives of the context's node type, metapath2vec++)."),
     reuse: bool = typer.Option(True, "--reuse/--fresh", help="Reuse identical stored runs."),
     kuairec_small_matrix: Path = typer.Option(None, help="KuaiRec: the small_matrix.csv to judge on."),
 ) -> None:
@@ -57,7 +59,7 @@ def evaluate_command(
     config = EvaluationConfig(
         stage=stage, methods=tuple(method) if method else DEFAULT_METHODS, seed=seed, reuse=reuse,  # type: ignore[arg-type]
         metapaths=tuple(parse_metapath(m) for m in metapath) if metapath else None,
-        walks_per_node=walks_per_node, walk_length=walk_length, train=train,
+        walks_per_node=walks_per_node, walk_length=walk_length, train=train, trainer=trainer,  # type: ignore[arg-type]
         kuairec_small_matrix=kuairec_small_matrix)
     current = settings()
     with runner(current) as checked:
