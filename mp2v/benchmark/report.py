@@ -42,14 +42,22 @@ def verdict(outcome: BenchmarkOutcome) -> list[str]:
                          f"baseline; the strongest is {strongest.name} ({strongest.metrics[metric]:.4f})"
                          f"{significance}.")
         else:
-            names = ", ".join(f"{r.name} ({r.metrics[metric]:.4f})" for r in
-                              sorted(behind, key=lambda r: -r.metrics[metric]))
+            names = ", ".join(f"{r.name} ({r.metrics[metric]:.4f}{_paired(tests.get((r.name, metric)))})"
+                              for r in sorted(behind, key=lambda r: -r.metrics[metric]))
             lines.append(f"At {label} the best MP2V variant ({best.metrics[metric]:.4f}) is BEHIND {names}.")
     production = by_name.get("item2vec (production)")
     if production:
         lines.append(f"The production baseline (item2vec, user = mean of item vectors) reaches Recall@20 "
                      f"{production.metrics['recall@20']:.4f} and NDCG@20 {production.metrics['ndcg@20']:.4f}.")
     return lines
+
+
+def _paired(test: dict[str, Any] | None) -> str:
+    """``; MP2V -0.0145 [-0.02, -0.009], p = 1e-05`` for a verdict line; empty without a test."""
+    if not test:
+        return ""
+    return (f"; MP2V {test['mean_diff']:+.4f} [{test['ci_low']:+.4f}, {test['ci_high']:+.4f}], "
+            f"p = {test['p_value']:.2g}")
 
 
 def accuracy_table(results: list[MethodResult]) -> str:
