@@ -52,6 +52,13 @@ def verdict(outcome: BenchmarkOutcome) -> list[str]:
     return lines
 
 
+def recorded_seconds(outcome: BenchmarkOutcome) -> float:
+    """Seconds recorded for every validation trial and every test fit this report rests on."""
+    trials = sum(t.seconds for search in outcome.searches.values() for t in search.trials)
+    tests = sum(float(r.timings.get("fit", 0.0)) for r in [*outcome.results, *outcome.ablations])
+    return trials + tests
+
+
 def _paired(test: dict[str, Any] | None) -> str:
     """``; MP2V -0.0145 [-0.02, -0.009], p = 1e-05`` for a verdict line; empty without a test."""
     if not test:
@@ -133,7 +140,9 @@ def write(outcome: BenchmarkOutcome, folder: Path, command: str) -> tuple[Path, 
         f"# Benchmark: {dataset}",
         "",
         f"Produced by `{command}` on {time.strftime('%Y-%m-%d')} ({platform.machine()}, "
-        f"{_cores()} cores); wall time {outcome.seconds / 60:.1f} min (trials already recorded are reused).",
+        f"{_cores()} cores); wall time {outcome.seconds / 60:.1f} min (trials already recorded are reused); "
+        f"recorded compute of every validation trial and test fit: {recorded_seconds(outcome) / 60:.1f} min "
+        "(about what a run from scratch takes).",
         "",
         "Protocol: per-user random holdout (seed 42): 20 % of each user's interactions are test; 20 % of the "
         "rest are validation. Every choice is made on validation (methods fitted on train only); the chosen "
@@ -187,7 +196,8 @@ def _as_json(outcome: BenchmarkOutcome, command: str) -> dict[str, Any]:
 
     return {
         "dataset": outcome.model.dataset, "command": command, "date": time.strftime("%Y-%m-%d"),
-        "wall_seconds": round(outcome.seconds, 1), "verdict": verdict(outcome),
+        "wall_seconds": round(outcome.seconds, 1), "recorded_seconds": round(recorded_seconds(outcome), 1),
+        "verdict": verdict(outcome),
         "results": [result(r) for r in outcome.results], "ablations": [result(r) for r in outcome.ablations],
         "significance": outcome.tests,
         "searches": {name: {"best": s.best, "at_edge": s.at_edge,
