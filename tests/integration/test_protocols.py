@@ -85,6 +85,13 @@ def test_benchmark_runs_on_generic_csv(db: QueryRunner, settings: Settings, tmp_
                                    columns=csv_generic.CsvColumns(user="listener", item="track", weight="plays"))
     run_load(lambda v: csv_generic.build_plan(config, v), db, LoadOptions(progress=False),
              rejects_dir=tmp_path / "rejects")
-    outcome = Benchmark(db, settings, QUICK, log=lambda _: None).run()
+    benchmark = Benchmark(db, settings, QUICK, log=lambda _: None)
+    outcome = benchmark.run()
     best = next(r for r in outcome.results if r.name == BEST_MP2V)
-    assert outcome.model.dataset == "mine" and best.metrics["ndcg@10"] > 0.3
+    assert outcome.model.dataset == "mine"
+    # The planted halves: even users play items 100-119, odd users 120-139. (A threshold on NDCG was flaky:
+    # two-worker gensim is not deterministic, and a few held-out items per user make NDCG coarse.)
+    users = benchmark.split.user_ids[best.users]
+    items = benchmark.split.item_ids[best.topk[:, :5]]
+    own_half = (items >= 120) == (users % 2 == 1)[:, None]
+    assert own_half.mean() > 0.9, own_half.mean()
