@@ -115,9 +115,7 @@ class Benchmark:
                         best, best_trial, changed = candidate, trial, True
             if not changed:
                 break
-        at_edge = [axis for axis, values in space.axes
-                   if len(values) > 2 and isinstance(values[0], int | float) and not isinstance(values[0], bool)
-                   and best[axis] in (values[0], values[-1])]
+        at_edge = space.at_edge(best)
         unique = {t.key: t for t in seen}
         return SearchResult(name, best, list(unique.values()), at_edge)
 

@@ -27,6 +27,7 @@ def benchmark_command(
 ) -> None:
     """Tune every method on validation, judge once on test, run ablations and paired tests, write the table."""
     from mp2v.benchmark import report
+    from mp2v.benchmark.headline import headline, update_readme
     from mp2v.benchmark.run import Benchmark, BenchmarkConfig
     from mp2v.benchmark.space import BASELINE_SPACES
     from mp2v.demo import _load_lastfm, _loaded
@@ -51,6 +52,10 @@ def benchmark_command(
     folder = out or (checkout_root() or Path.cwd()) / "results"
     command = "mp2v benchmark " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "mp2v benchmark"
     markdown, data = report.write(outcome, folder, command.strip())
+    readme = (checkout_root() or Path.cwd()) / "README.md"
+    block = headline(outcome, f"results/{markdown.name}")
+    if out is None and update_readme(readme, outcome.model.dataset, block):
+        echo(f"updated the {outcome.model.dataset} results block of {readme}")
     for line in report.verdict(outcome):
         echo(line)
     echo(f"wrote {markdown} and {data} ({outcome.seconds / 60:.1f} min)")

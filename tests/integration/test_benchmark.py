@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from mp2v.benchmark import report
+from mp2v.benchmark.headline import headline, markers, update_readme
 from mp2v.benchmark.run import BEST_MP2V, Benchmark, BenchmarkConfig
 from mp2v.config import ProjectPaths, Settings, load_settings
 from mp2v.db.runner import QueryRunner
@@ -43,6 +44,15 @@ def test_quick_benchmark_reports_and_resumes(db: QueryRunner, settings: Settings
         assert heading in text
     assert "ahead of every baseline" in text or "BEHIND" in text
     assert '"verdict"' in data.read_text()
+    # The README block: rewritten between its markers, everything around it kept.
+    block = headline(outcome, "results/x.md")
+    assert f"| {BEST_MP2V} |" in block and "Significantly ahead" in block and "(results/x.md)" in block
+    start, end = markers(outcome.model.dataset)
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{start}\nold numbers\n{end}\noutro\n")
+    assert update_readme(readme, outcome.model.dataset, block)
+    assert readme.read_text() == f"intro\n{start}\n{block}\n{end}\noutro\n"
+    assert not update_readme(readme, "another-dataset", block)
     # Every trial is recorded; a second run reuses them all and refits nothing.
     recorded = len(outcome.searches["MP2V"].trials)
     again_lines: list[str] = []
