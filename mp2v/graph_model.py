@@ -120,6 +120,11 @@ def graph_fingerprint(runner: QueryRunner) -> str:
 
     stats = graph_stats(runner, with_degrees=False)
     model = read_model(runner)
-    payload = json.dumps({"model": model.to_properties(), "labels": stats.labels,
-                          "relationships": stats.relationships}, sort_keys=True)
+    # Only the dataset's own labels and types: serving bookkeeping (:ServedRun) must not make every stored run
+    # and benchmark trial look stale.
+    types = {model.interaction_type, model.follow_type, model.feature_type}
+    payload = json.dumps({"model": model.to_properties(),
+                          "labels": {k: v for k, v in stats.labels.items() if k in model.labels},
+                          "relationships": {k: v for k, v in stats.relationships.items() if k in types}},
+                         sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]

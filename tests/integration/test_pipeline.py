@@ -13,7 +13,7 @@ from mp2v.db.runner import QueryRunner
 from mp2v.embeddings import RunStore
 from mp2v.errors import ConfigError
 from mp2v.evaluate.protocols import read_interactions
-from mp2v.graph_model import read_model
+from mp2v.graph_model import graph_fingerprint, read_model
 from mp2v.pipeline import EvaluationConfig, evaluate
 from mp2v.recommend import recommend_for_user, similar_items
 from mp2v.serve import Server, serve_run, served_runs
@@ -60,6 +60,7 @@ def test_evaluate_learns_communities_reports_and_reuses(db: QueryRunner, setting
 
 def test_served_rankings_match_offline_rankings(db: QueryRunner, settings: Settings) -> None:
     two_communities(db)
+    fingerprint = graph_fingerprint(db)
     outcome = evaluate(db, settings, replace(CONFIG, methods=("R-MP2V", "item2vec")), progress=False)
     store = RunStore(settings.paths.runs)
     model = read_model(db)
@@ -80,6 +81,8 @@ def test_served_rankings_match_offline_rankings(db: QueryRunner, settings: Setti
         item = run.embeddings.item_ids[0].item()
         assert [r.item_id for r in server.similar(item, 5)] == [i for i, _ in similar_items(run.embeddings, item, 5)]
     assert set(served_runs(db)) == {"r_mp2v", "item2vec"}
+    # Serving writes :ServedRun nodes and vector properties, not data: stored runs must stay current.
+    assert graph_fingerprint(db) == fingerprint
     server = Server(db, model, "r_mp2v")
     with pytest.raises(ConfigError, match="no User with id 999"):
         server.recommend(999)
