@@ -25,8 +25,14 @@ test: setup
 test-all: setup
 	$(BIN)/pytest
 
+# bench_load wipes the database it loads into, so it gets a private server (its own home and port), stopped
+# afterwards; bench_walks starts its own too; training and serving use the demo's server and data.
+BENCH_LOAD_ENV := MP2V_HOME=$(CURDIR)/.mp2v/bench-load-server MP2V_BOLT_PORT=7692
+
 bench: setup
-	for bench in bench_load bench_walks bench_training bench_serving; do $(BIN)/python -m bench.$$bench || exit 1; done
+	$(BENCH_LOAD_ENV) $(BIN)/python -m bench.bench_load --wipe; status=$$?; \
+	  $(BENCH_LOAD_ENV) $(BIN)/mp2v db stop; exit $$status
+	for bench in bench_walks bench_training bench_serving; do $(BIN)/python -m bench.$$bench || exit 1; done
 
 image: setup
 	$(BIN)/mp2v db image

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mp2v.baselines.base import Recommender
-from mp2v.baselines.item2vec import Item2Vec, Item2VecParams
+from mp2v.baselines.item2vec import PRODUCTION_PARAMS, Item2Vec, Item2VecParams
 from mp2v.db.runner import QueryRunner
 from mp2v.embeddings import Embeddings, RunStore, StoredRun
 from mp2v.errors import ConfigError
@@ -102,7 +102,7 @@ class Experiment:
 
     def item2vec(self, stage: Stage, params: Item2VecParams | None = None) -> Item2Vec:
         """The production baseline, fitted once per (stage, params): item2vec on listening histories."""
-        params = params or Item2VecParams(dim=128, workers=2, seed=42)
+        params = params or PRODUCTION_PARAMS
         key = (stage, repr(params))
         if key not in self._item2vec:
             self._item2vec[key] = Item2Vec(params).fit(self.split.stage(stage).train)
@@ -111,7 +111,7 @@ class Experiment:
     def fit_item2vec(self, stage: Stage, params: Item2VecParams | None = None, *, name: str = "item2vec",
                      reuse: bool = False) -> FittedMethod:
         """The production baseline as a stored run: item vectors, and each user as the mean of their items."""
-        params = params or Item2VecParams(dim=128, workers=2, seed=42)
+        params = params or PRODUCTION_PARAMS
         described = {"item2vec": asdict(params), "scoring": "cosine"}
         key = self.cache_key(name, stage, described)
         stored = self.store.find(key) if reuse else None
@@ -194,7 +194,7 @@ class Experiment:
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
     def _initial_vectors(self, spec: Mp2vSpec, stage: Stage) -> dict[str, np.ndarray]:
-        baseline = self.item2vec(stage, Item2VecParams(dim=spec.train.dimensions, workers=2, seed=spec.train.seed))
+        baseline = self.item2vec(stage, replace(PRODUCTION_PARAMS, dim=spec.train.dimensions, seed=spec.train.seed))
         prefix = self.model.token_prefixes[self.model.item_label]
         return {f"{prefix}:{item}": baseline.item_vectors[col]
                 for col, item in enumerate(self.split.item_ids.tolist()) if baseline.item_in_vocabulary[col]}

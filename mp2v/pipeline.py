@@ -43,7 +43,7 @@ class EvaluationConfig:
     train: TrainConfig = TrainConfig()
     #: gensim, or the numba SGNS with shared ("numba") or type-aware ("numba-typed", metapath2vec++) negatives.
     trainer: Trainer = "gensim"
-    #: The production baseline's settings (None: item2vec with 128 dimensions, see Experiment.fit_item2vec).
+    #: The production baseline's settings (None: mp2v.baselines.item2vec.PRODUCTION_PARAMS).
     item2vec: Item2VecParams | None = None
     #: KuaiRec: the small_matrix.csv to judge on (default: the loaded folder, recorded by the loader).
     kuairec_small_matrix: Path | None = None

@@ -154,7 +154,11 @@ class LocalServer:
         """Start the JVM in the background and wait until Bolt accepts our credentials."""
         running = self.pid()
         if running is not None:
-            return StartResult(pid=running, already_running=True, seconds=0.0)
+            # It may have been started a moment ago by another command and still be opening Bolt.
+            started = time.monotonic()
+            if wait:
+                self._wait_for_bolt(running, initial_password)
+            return StartResult(pid=running, already_running=True, seconds=time.monotonic() - started)
         if _port_open(self.settings.bolt_port):
             raise ServerError(
                 f"port {self.settings.bolt_port} on 127.0.0.1 is in use by another process; stop it or set "
@@ -174,17 +178,22 @@ class LocalServer:
             )
         self.pid_file.write_text(f"{process.pid}\n")
         if wait:
-            self._wait_for_bolt(process, initial_password)
+            self._wait_for_bolt(process.pid, initial_password, process)
         return StartResult(pid=process.pid, already_running=False, seconds=time.monotonic() - started)
 
-    def _wait_for_bolt(self, process: subprocess.Popen[bytes], password: str | None) -> None:
+    def _wait_for_bolt(
+        self, pid: int, password: str | None, process: subprocess.Popen[bytes] | None = None
+    ) -> None:
+        """Wait until Bolt accepts our credentials; ``process`` is given when this command started the JVM."""
         from mp2v.db.check import wait_until_ready
 
         deadline = time.monotonic() + self.settings.start_timeout_s
         while time.monotonic() < deadline:
-            if process.poll() is not None:
+            exited = process.poll() is not None if process is not None else not self._is_our_process(pid)
+            if exited:
                 self.pid_file.unlink(missing_ok=True)
-                raise ServerError(f"Neo4j exited during start (code {process.returncode}):\n{self.log_tail()}")
+                code = f" (code {process.returncode})" if process is not None else ""
+                raise ServerError(f"Neo4j exited during start{code}:\n{self.log_tail()}")
             if _port_open(self.settings.bolt_port):
                 break
             time.sleep(0.25)
