@@ -45,8 +45,9 @@ BASELINE_SPACES: dict[str, tuple[str, SearchSpace]] = {
          ("shrink", [0.0, 10.0, 50.0, 200.0, 500.0, 1000.0])], limits={"shrink": (0.0, None)})),
     "rp3beta": ("RP3beta", SearchSpace(
         {"alpha": 1.0, "beta": 0.3, "top_k": 100},
-        [("alpha", [0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5]), ("beta", [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6]),
-         ("top_k", [50, 100, 200, 400, 800, 1600, 3200])], passes=2, limits={"beta": (0.0, None)})),
+        [("alpha", [0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5]),
+         ("beta", [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6]), ("top_k", [50, 100, 200, 400, 800, 1600, 3200, 6400, 12800])],
+        passes=2, limits={"beta": (0.0, None)})),
     "ease": ("EASE", SearchSpace(
         {"l2": 100.0, "weighting": "binary"},
         [("l2", [5.0, 10.0, 25.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1600.0]), ("weighting", ["binary", "log1p"])],
@@ -54,7 +55,7 @@ BASELINE_SPACES: dict[str, tuple[str, SearchSpace]] = {
     "ials": ("iALS", SearchSpace(
         {"factors": 128, "regularization": 30.0, "alpha": 10.0, "iterations": 15},
         [("regularization", [0.1, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0]),
-         ("alpha", [0.3, 1.0, 3.0, 10.0, 30.0, 100.0]), ("factors", [32, 64, 128, 256, 384, 512, 768]),
+         ("alpha", [0.3, 1.0, 3.0, 10.0, 30.0, 100.0]), ("factors", [32, 64, 128, 256, 384, 512, 768, 1024]),
          ("iterations", [5, 10, 15, 30, 50])], passes=2)),
     "bpr": ("BPR", SearchSpace(
         {"factors": 128, "learning_rate": 0.05, "regularization": 0.01, "iterations": 100},
@@ -78,7 +79,7 @@ MP2V_SPACE = SearchSpace(
      "dimensions": 128, "window": 3, "negative": 5, "ns_exponent": 0.0, "epochs": 5, "alpha": 0.025,
      "sample": 0.001, "scoring": "dot", "schedule": None, "init": "random"},
     [("scoring", ["dot", "cosine"]), ("ns_exponent", [-0.25, 0.0, 0.25, 0.75]), ("window", [1, 2, 3, 5, 8]),
-     ("dimensions", [64, 128, 256, 384]), ("negative", [3, 5, 10, 15, 20]), ("epochs", [3, 5, 8, 12]),
+     ("dimensions", [64, 128, 256, 384, 512]), ("negative", [3, 5, 10, 15, 20]), ("epochs", [3, 5, 8, 12]),
      ("alpha", [0.0125, 0.025, 0.05]), ("walks_per_node", [5, 10, 20]), ("walk_length", [20, 40, 80]),
      ("sample", [0.0, 0.0001, 0.001, 0.01]), ("weighted", [True, False]),
      ("metapaths", ["uiu", "uiu+features", "uiu+follows", "uiu+features+follows"]),
