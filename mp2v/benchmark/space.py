@@ -55,8 +55,8 @@ BASELINE_SPACES: dict[str, tuple[str, SearchSpace]] = {
     "ials": ("iALS", SearchSpace(
         {"factors": 128, "regularization": 30.0, "alpha": 10.0, "iterations": 15},
         [("regularization", [0.1, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0]),
-         ("alpha", [0.3, 1.0, 3.0, 10.0, 30.0, 100.0]), ("factors", [32, 64, 128, 256, 384, 512, 768, 1024]),
-         ("iterations", [5, 10, 15, 30, 50])], passes=2)),
+         ("alpha", [0.3, 1.0, 3.0, 10.0, 30.0, 100.0]), ("factors", [32, 64, 128, 256, 384, 512, 768, 1024, 1536]),
+         ("iterations", [1, 2, 3, 5, 10, 15, 30, 50])], passes=2, limits={"iterations": (1, None)})),
     "bpr": ("BPR", SearchSpace(
         {"factors": 128, "learning_rate": 0.05, "regularization": 0.01, "iterations": 100},
         [("learning_rate", [0.005, 0.01, 0.03, 0.05, 0.1, 0.3]), ("regularization", [0.0001, 0.001, 0.01, 0.1]),
@@ -66,7 +66,7 @@ BASELINE_SPACES: dict[str, tuple[str, SearchSpace]] = {
 PRODUCTION_SPACE = SearchSpace(
     {"dim": 128, "window": 10, "ns_exponent": 0.75, "epochs": 10, "shuffles": 5, "weighting": "uniform",
      "workers": 2, "seed": 42},
-    [("window", [1, 2, 3, 10, 30, 100]), ("ns_exponent", [-1.5, -1.0, -0.5, 0.0, 0.5, 0.75, 1.0]),
+    [("window", [1, 2, 3, 10, 30, 100]), ("ns_exponent", [-3.0, -2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 0.75, 1.0]),
      ("epochs", [1, 2, 3, 5, 10, 20]), ("weighting", ["uniform", "log1p"])], passes=2,
     limits={"window": (1, None), "epochs": (1, None)})
 
@@ -79,7 +79,7 @@ MP2V_SPACE = SearchSpace(
      "dimensions": 128, "window": 3, "negative": 5, "ns_exponent": 0.0, "epochs": 5, "alpha": 0.025,
      "sample": 0.001, "scoring": "dot", "schedule": None, "init": "random"},
     [("scoring", ["dot", "cosine"]), ("ns_exponent", [-0.25, 0.0, 0.25, 0.75]), ("window", [1, 2, 3, 5, 8]),
-     ("dimensions", [64, 128, 256, 384, 512]), ("negative", [3, 5, 10, 15, 20]), ("epochs", [3, 5, 8, 12]),
+     ("dimensions", [64, 128, 256, 384, 512, 768]), ("negative", [3, 5, 10, 15, 20]), ("epochs", [3, 5, 8, 12]),
      ("alpha", [0.0125, 0.025, 0.05]), ("walks_per_node", [5, 10, 20]), ("walk_length", [20, 40, 80]),
      ("sample", [0.0, 0.0001, 0.001, 0.01]), ("weighted", [True, False]),
      ("metapaths", ["uiu", "uiu+features", "uiu+follows", "uiu+features+follows"]),
