@@ -224,6 +224,8 @@ class Benchmark:
         chosen = max(ensemble_trials, key=Trial.score)
         search.trials += ensemble_trials
         search.best = chosen.params
+        if len(sizes) > 1 and chosen.params["seeds"] == sizes[-1]:
+            search.at_edge.append("seeds")  # a larger ensemble might score higher still
         searches["MP2V"] = search
         single = {k: v for k, v in best.items()}
         results = [

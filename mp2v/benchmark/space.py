@@ -89,7 +89,7 @@ MP2V_SPACE = SearchSpace(
     passes=2, limits={"window": (1, None), "sample": (0.0, None)})
 
 #: Seed ensembles tried on the best MP2V configuration (scores summed over independently trained models).
-ENSEMBLE_SIZES = [1, 3, 5, 8]
+ENSEMBLE_SIZES = [1, 3, 5, 8, 12, 16]
 
 
 def quick(space: SearchSpace, values_per_axis: int = 2, axes: int = 2) -> SearchSpace:
