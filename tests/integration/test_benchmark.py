@@ -37,6 +37,7 @@ def test_quick_benchmark_reports_and_resumes(db: QueryRunner, settings: Settings
     assert {t["b"] for t in outcome.tests} == set(names) - {BEST_MP2V}
     assert all(0 <= t["p_value"] <= 1 and t["ci_low"] <= t["mean_diff"] <= t["ci_high"] for t in outcome.tests)
     assert outcome.ablations and all(r.name.startswith("ablation: ") for r in outcome.ablations)
+    assert any(t.params.get("trainer") == "numba-typed" for t in outcome.searches["MP2V"].trials)
     markdown, data = report.write(outcome, tmp_path / "results", "mp2v benchmark --quick")
     text = markdown.read_text()
     for heading in ("## Verdict", "## Test results", "## Ablations", "## MP2V search on validation",
