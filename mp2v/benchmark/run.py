@@ -222,8 +222,7 @@ class Benchmark:
         self.log("seed ensembles of the best MP2V configuration")
         ensemble_trials = [self._validate("MP2V", fit, {**best, "seeds": size}) for size in sizes]
         chosen = max(ensemble_trials, key=Trial.score)
-        if len(sizes) > 1 and chosen.params["seeds"] == sizes[-1]:
-            search.at_edge.append("seeds")  # a larger ensemble might score higher still
+        search.at_edge += SearchSpace({}, [("seeds", sizes)], limits={"seeds": (1, None)}).at_edge(chosen.params)
         # metapath2vec++ (type-aware negatives, own kernel) as the same ensemble; validation picks the trainer.
         self.log("the chosen ensemble with type-aware negatives (metapath2vec++)")
         ensemble_trials.append(self._validate("MP2V", fit, {**chosen.params, "trainer": "numba-typed"}))
