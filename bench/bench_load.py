@@ -38,7 +38,7 @@ from loaders.rejects import Validation
 from mp2v.config import load_settings
 from mp2v.db.admin import clear_database
 from mp2v.db.check import connect
-from mp2v.db.server import LocalServer
+from mp2v.ops.server import LocalServer
 from tests.data_factories import write_categories, write_large_matrix
 
 

@@ -14,10 +14,10 @@ import numpy as np
 
 from mp2v.config import load_settings
 from mp2v.db.check import connect
-from mp2v.demo import run_demo
-from mp2v.embeddings import RunStore
-from mp2v.graph_model import read_model
-from mp2v.serve import Server, served_runs
+from mp2v.embeddings.store import RunStore
+from mp2v.experiments.demo import run_demo
+from mp2v.graph.model import read_model
+from mp2v.serving.vector_index import Server, served_runs
 
 
 def _percentiles(samples: list[float]) -> str:

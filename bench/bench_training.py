@@ -8,9 +8,9 @@ import argparse
 import statistics
 
 from mp2v.config import load_settings
-from mp2v.demo import run_demo
-from mp2v.train import TrainConfig, train
-from mp2v.train_typed import train_typed
+from mp2v.experiments.demo import run_demo
+from mp2v.training.gensim_sgns import TrainConfig, train
+from mp2v.training.numba_sgns import train_typed
 
 
 def main() -> None:

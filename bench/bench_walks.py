@@ -96,9 +96,9 @@ from bench import powerlaw_graph  # noqa: E402
 from mp2v.config import Settings, load_settings  # noqa: E402
 from mp2v.db.queries import Statement  # noqa: E402
 from mp2v.db.runner import QueryRunner  # noqa: E402
-from mp2v.db.server import LocalServer  # noqa: E402
-from mp2v.graph_model import read_model  # noqa: E402
-from mp2v.metapath import Hop, parse_metapath  # noqa: E402
+from mp2v.graph.metapath import Hop, parse_metapath  # noqa: E402
+from mp2v.graph.model import read_model  # noqa: E402
+from mp2v.ops.server import LocalServer  # noqa: E402
 from mp2v.walks.base import WalkBatch  # noqa: E402
 from mp2v.walks.config import WalkConfig, WalkTask  # noqa: E402
 from mp2v.walks.corpus import CorpusWriter, TaskSummary, sidecar_path  # noqa: E402

@@ -18,9 +18,9 @@ import numpy.typing as npt
 import pandas as pd
 import streamlit as st
 
-from mp2v.embeddings import RunStore, StoredRun
-from mp2v.evaluate.metrics import coverage_at_k, gini_of_exposure, lorenz_curve
-from mp2v.recommend import Scorer, similar_items
+from mp2v.embeddings.store import RunStore, StoredRun
+from mp2v.evaluation.metrics import coverage_at_k, gini_of_exposure, lorenz_curve
+from mp2v.serving.scoring import Scorer, similar_items
 
 #: Display order of the methods; any other method follows alphabetically.
 METHOD_ORDER = ("MP2V", "R-MP2V", "item2vec")

@@ -20,10 +20,10 @@ import streamlit as st
 
 from dashboard.artefacts import Report, arrays
 from dashboard.data import Graph
-from mp2v.evaluate.beyond import reference_item_space
-from mp2v.evaluate.metrics import intra_list_diversity, novelty, popularity_from_interactions
-from mp2v.evaluate.protocols import read_interactions
-from mp2v.evaluate.split import ThreeWaySplit, load_split
+from mp2v.evaluation.beyond import reference_item_space
+from mp2v.evaluation.metrics import intra_list_diversity, novelty, popularity_from_interactions
+from mp2v.evaluation.split import ThreeWaySplit, load_split
+from mp2v.experiments.protocols import read_interactions
 from mp2v.types import FloatMatrix
 
 

@@ -15,7 +15,7 @@ from dashboard import artefacts, data
 from dashboard.artefacts import Report
 from dashboard.data import Graph
 from mp2v.config import Settings
-from mp2v.embeddings import StoredRun
+from mp2v.embeddings.store import StoredRun
 
 NO_RUNS = ("No trained model yet in {runs}: run `mp2v demo` (loads Last.fm and trains MP2V, R-MP2V and item2vec) "
            "or `mp2v evaluate` on the loaded dataset, then reload this page.")

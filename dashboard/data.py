@@ -20,7 +20,7 @@ from mp2v.config import Neo4jSettings
 from mp2v.db.check import connect
 from mp2v.db.runner import QueryRunner
 from mp2v.errors import ConfigError, ConnectionCheckError
-from mp2v.graph_model import GraphModel, read_model
+from mp2v.graph.model import GraphModel, read_model
 
 #: Driver errors that mean "the server went away" after the runner was cached.
 LOST_CONNECTION = (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired, OSError)

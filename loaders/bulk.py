@@ -30,11 +30,11 @@ import pyarrow.csv as pacsv
 from loaders.plan import GraphPlan
 from loaders.schema import ensure_constraints, stored_model
 from mp2v.config import ServerSettings
-from mp2v.db.jars import ensure_jars
 from mp2v.db.runner import QueryRunner
-from mp2v.db.server import ADMIN_CLASS, JVM_FLAGS, LocalServer
 from mp2v.errors import ConfigError, ServerError
-from mp2v.graph_model import write_model
+from mp2v.graph.model import write_model
+from mp2v.ops.jars import ensure_jars
+from mp2v.ops.server import ADMIN_CLASS, JVM_FLAGS, LocalServer
 
 _IMPORTED = re.compile(r"Imported:\s+([\d,]+) nodes\s+([\d,]+) relationships")
 _IMPORTER_TYPES = {"i": "long", "u": "long", "f": "double", "b": "boolean"}

@@ -26,7 +26,7 @@ from loaders.plan import GraphPlan, NodeSet, RelationshipSet
 from loaders.reading import TableSpec, read_table
 from loaders.rejects import FileCheck, Validation
 from mp2v.errors import ConfigError
-from mp2v.graph_model import GraphModel
+from mp2v.graph.model import GraphModel
 
 IdType = Literal["integer", "string"]
 Transform = Literal["raw", "log1p", "binary"]

@@ -33,7 +33,7 @@ from loaders.plan import GraphPlan, NodeSet, RelationshipSet
 from loaders.reading import TableSpec, read_table
 from loaders.rejects import FileCheck, Validation
 from mp2v.errors import ConfigError, InputError
-from mp2v.graph_model import KUAIREC
+from mp2v.graph.model import KUAIREC
 
 MatrixName = Literal["big", "small"]
 IdArray = npt.NDArray[np.int64]

@@ -30,9 +30,9 @@ from loaders.checks import RowChecker
 from loaders.plan import GraphPlan, NodeSet, RelationshipSet
 from loaders.reading import TableSpec, read_table
 from loaders.rejects import FileCheck, Validation
-from mp2v.config import checkout_root
 from mp2v.errors import InputError
-from mp2v.graph_model import LASTFM
+from mp2v.graph.model import LASTFM
+from mp2v.resources import resource_path
 
 WeightRule = Literal["log1p", "raw", "user_share"]
 WEIGHT_FORMULAS: dict[str, str] = {"log1p": "log1p(plays)", "raw": "plays", "user_share": "plays / sum(plays of user)"}
@@ -64,9 +64,8 @@ class LastfmConfig:
 
 
 def vendored_folder() -> Path:
-    root = checkout_root()
-    package = Path(__file__).resolve().parent.parent / "mp2v" / "_data" / "lastfm-hetrec2011"
-    return root / "data" / "lastfm-hetrec2011" if root is not None else package
+    """The copy of the dataset vendored in ``data/lastfm-hetrec2011`` (shipped as package data)."""
+    return resource_path("data", "lastfm-hetrec2011")
 
 
 def licence_notice(folder: Path) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from loaders.rejects import FileCheck
-from mp2v.graph_model import GraphModel
+from mp2v.graph.model import GraphModel
 from mp2v.types import Label, RelType
 
 

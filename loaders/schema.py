@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mp2v.db.runner import QueryRunner
 from mp2v.errors import ConfigError
-from mp2v.graph_model import GraphModel, write_model
+from mp2v.graph.model import GraphModel, write_model
 
 
 def constraint_name(label: str) -> str:

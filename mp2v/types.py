@@ -21,7 +21,7 @@ Direction = Literal["OUT", "IN", "BOTH"]
 EngineName = Literal["gds", "cypher", "memory"]
 #: Scoring rules for user -> item: cosine of input vectors, or the skip-gram score (input . output).
 ScoringRule = Literal["cosine", "dot"]
-#: Skip-gram trainers: gensim, or mp2v.train_typed with shared or type-aware (metapath2vec++) negatives.
+#: Skip-gram trainers: gensim, or mp2v.training.numba_sgns with shared or type-aware (metapath2vec++) negatives.
 Trainer = Literal["gensim", "numba", "numba-typed"]
 
 #: Dense float matrix (rows x dims).

@@ -62,7 +62,7 @@ def _choose_backend() -> str:
         return forced
     if os.environ.get("NEO4J_URI"):
         return "uri"
-    from mp2v.db.container import IMAGE_TAG, docker_engine_answers, image_exists
+    from tests.container import IMAGE_TAG, docker_engine_answers, image_exists
 
     if docker_engine_answers() and image_exists(IMAGE_TAG):
         return "container"
@@ -75,7 +75,7 @@ def neo4j_backend() -> Iterator[Backend]:
     if kind == "uri":
         yield Backend("uri", load_settings().neo4j)
     elif kind == "container":
-        from mp2v.db.container import start_container
+        from tests.container import start_container
 
         container = start_container(heap=os.environ.get("MP2V_TEST_HEAP", "2g"))
         try:
@@ -83,7 +83,7 @@ def neo4j_backend() -> Iterator[Backend]:
         finally:
             container.stop()
     elif kind == "local":
-        from mp2v.db.server import LocalServer
+        from mp2v.ops.server import LocalServer
 
         server = LocalServer(test_server_settings())
         started = server.start()

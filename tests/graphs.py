@@ -6,7 +6,7 @@ import random
 from collections.abc import Sequence
 
 from mp2v.db.runner import QueryRunner
-from mp2v.graph_model import KUAIREC, GraphModel, write_model
+from mp2v.graph.model import KUAIREC, GraphModel, write_model
 
 #: A toy dataset with KuaiRec's labels but evaluated by the per-user holdout protocol.
 TOY = GraphModel(dataset="toy", item_label="Video", interaction_type="WATCHED", feature_label="Category",

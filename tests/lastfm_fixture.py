@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from mp2v.baselines.item2vec import Item2VecParams
 from mp2v.config import Settings, load_settings
 from mp2v.db.admin import clear_database, graph_stats
 from mp2v.db.runner import QueryRunner
-from mp2v.demo import LASTFM_EDGES
-from mp2v.pipeline import EvaluationConfig, evaluate
-from mp2v.train import TrainConfig
+from mp2v.experiments.demo import LASTFM_EDGES
+from mp2v.experiments.evaluate import EvaluationConfig, evaluate
+from mp2v.models.item2vec import Item2VecParams
+from mp2v.training.gensim_sgns import TrainConfig
 
 #: Small but real training of MP2V, R-MP2V and the production baseline (the tests need real runs, not good ones).
 SMALL = EvaluationConfig(stage="test", walks_per_node=4, train=TrainConfig(dimensions=32, epochs=2, workers=2),

@@ -11,8 +11,8 @@ import typer
 from mp2v.cli.common import echo, one_line_errors, settings
 from mp2v.config import checkout_root
 from mp2v.db.check import connect
-from mp2v.db.server import LocalServer
 from mp2v.errors import ConfigError
+from mp2v.ops.server import LocalServer
 
 
 @one_line_errors
@@ -26,11 +26,11 @@ def benchmark_command(
     seed: int = typer.Option(42),
 ) -> None:
     """Tune every method on validation, judge once on test, run ablations and paired tests, write the table."""
-    from mp2v.benchmark import report
-    from mp2v.benchmark.headline import headline, update_readme
-    from mp2v.benchmark.run import Benchmark, BenchmarkConfig
-    from mp2v.benchmark.space import BASELINE_SPACES
-    from mp2v.demo import _load_lastfm, _loaded
+    from mp2v.experiments.benchmark import report
+    from mp2v.experiments.benchmark.headline import headline, update_readme
+    from mp2v.experiments.benchmark.run import Benchmark, BenchmarkConfig
+    from mp2v.experiments.benchmark.space import BASELINE_SPACES
+    from mp2v.experiments.demo import _load_lastfm, _loaded
 
     current = settings()
     if current.neo4j.local:

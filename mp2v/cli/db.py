@@ -8,7 +8,7 @@ from mp2v.cli.common import echo, one_line_errors, runner, settings
 from mp2v.db.admin import clear_database, graph_stats
 from mp2v.db.check import check_connection
 from mp2v.db.runner import QueryRunner
-from mp2v.db.server import LocalServer
+from mp2v.ops.server import LocalServer
 
 app = typer.Typer(help="Start, stop and inspect the Neo4j + GDS server.", no_args_is_help=True)
 
@@ -102,7 +102,7 @@ def image(
     app_image: bool = typer.Option(False, "--app", help="Build the application image instead of Neo4j + GDS."),
 ) -> None:
     """Build the Neo4j + GDS Docker image (or --app, the project's own) without an image registry."""
-    from mp2v.db.image import APP_TAG, IMAGE_TAG, build_app_image, build_image
+    from mp2v.ops.image import APP_TAG, IMAGE_TAG, build_app_image, build_image
 
     current = settings()
     if app_image:

@@ -8,12 +8,12 @@ from typing import Any
 import typer
 
 from mp2v.cli.common import echo, one_line_errors, runner, settings
-from mp2v.embeddings import RunStore
-from mp2v.graph_model import read_model
-from mp2v.metapath import parse_metapath
-from mp2v.pipeline import DEFAULT_METHODS, EvaluationConfig, EvaluationOutcome, evaluate
-from mp2v.serve import Server, serve_run, served_runs, slot_name
-from mp2v.train import TrainConfig
+from mp2v.embeddings.store import RunStore
+from mp2v.experiments.evaluate import DEFAULT_METHODS, EvaluationConfig, EvaluationOutcome, evaluate
+from mp2v.graph.metapath import parse_metapath
+from mp2v.graph.model import read_model
+from mp2v.serving.vector_index import Server, serve_run, served_runs, slot_name
+from mp2v.training.gensim_sgns import TrainConfig
 
 
 def _entity_id(text: str) -> Any:
@@ -70,7 +70,7 @@ def evaluate_command(
 @one_line_errors
 def demo_command(fresh: bool = typer.Option(False, "--fresh", help="Reload and retrain even if done before.")) -> None:
     """Start the server, load Last.fm, walk, train MP2V / R-MP2V / item2vec, evaluate and serve."""
-    from mp2v.demo import run_demo
+    from mp2v.experiments.demo import run_demo
 
     outcome = run_demo(settings(), fresh=fresh)
     _print_outcome(outcome.evaluation)

@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 
 from mp2v.cli.common import echo, one_line_errors, runner, settings
-from mp2v.graph_model import read_model
-from mp2v.metapath import parse_metapath
+from mp2v.graph.metapath import parse_metapath
+from mp2v.graph.model import read_model
 from mp2v.walks.config import WalkConfig
 from mp2v.walks.run import CorpusSummary, default_metapath, run_walks
 

@@ -1,4 +1,4 @@
-"""Cypher loaded by name from the ``cypher/`` folder (a checkout) or ``mp2v/_cypher`` (an installed wheel).
+"""Cypher loaded by name from the package's ``resources/cypher`` (the top-level ``cypher/`` folder).
 
 Values always travel as ``$parameters``. Labels and relationship types cannot be parameters in Cypher 5,
 so a query may hold identifier placeholders written ``{{Label}}``; :func:`render` fills them with names that
@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from mp2v.errors import QueryNotFoundError
+from mp2v.resources import resource_path
 
 _PLACEHOLDER = re.compile(r"\{\{(#?)(\w+)\}\}")
 _NAME_PART = re.compile(r"^[A-Za-z0-9_]+$")
@@ -21,14 +22,11 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def cypher_dir() -> Path:
-    """The folder holding the ``.cypher`` files, in a checkout or in the installed package."""
-    package_dir = Path(__file__).resolve().parent.parent
-    for candidate in (package_dir.parent / "cypher", package_dir / "_cypher"):
-        if candidate.is_dir():
-            return candidate
-    raise QueryNotFoundError(
-        f"no cypher folder next to {package_dir}: reinstall the package (the wheel carries mp2v/_cypher)"
-    )
+    """The folder holding the ``.cypher`` files (shipped as package data)."""
+    folder = resource_path("cypher")
+    if not folder.is_dir():
+        raise QueryNotFoundError(f"no cypher folder at {folder}: reinstall the mp2v package (it ships its queries)")
+    return folder
 
 
 @cache

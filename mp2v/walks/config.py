@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mp2v.errors import ConfigError
-from mp2v.metapath import Metapath
+from mp2v.graph.metapath import Metapath
 
 StartNodes = Literal["users", "items", "both"]
 EngineChoice = Literal["auto", "gds", "cypher", "memory"]

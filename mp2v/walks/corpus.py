@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from mp2v.metapath import Metapath
+from mp2v.graph.metapath import Metapath
 from mp2v.walks.base import WalkBatch
 from mp2v.walks.nodes import NodeTable
 

@@ -10,7 +10,7 @@ import numpy.typing as npt
 
 from mp2v.db.runner import QueryRunner
 from mp2v.errors import WalkError
-from mp2v.metapath import Hop
+from mp2v.graph.metapath import Hop
 from mp2v.walks.nodes import NodeTable
 
 EdgeArrays = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mp2v.db.runner import QueryRunner
-from mp2v.metapath import Hop
+from mp2v.graph.metapath import Hop
 from mp2v.walks.base import WalkBatch
 from mp2v.walks.config import WalkTask
 from mp2v.walks.csr import EdgeArrays, HopCsr, export_edges, export_pair, hop_csr

@@ -15,8 +15,8 @@ import numpy as np
 import numpy.typing as npt
 
 from mp2v.db.runner import QueryRunner
-from mp2v.graph_model import GraphModel
-from mp2v.metapath import Hop
+from mp2v.graph.metapath import Hop
+from mp2v.graph.model import GraphModel
 from mp2v.types import Label
 
 

@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from mp2v.db import queries
 from mp2v.db.runner import QueryRunner
-from mp2v.metapath import Metapath
+from mp2v.graph.metapath import Metapath
 from mp2v.walks.schema import native_projection
 
 

@@ -14,8 +14,8 @@ from mp2v.db.admin import graph_stats
 from mp2v.db.check import REQUIRED_GDS_PROCEDURES
 from mp2v.db.runner import QueryRunner
 from mp2v.errors import ConfigError, WalkError
-from mp2v.graph_model import GraphModel, read_model
-from mp2v.metapath import Metapath, parse_metapath
+from mp2v.graph.metapath import Metapath, parse_metapath
+from mp2v.graph.model import GraphModel, read_model
 from mp2v.walks.base import WalkEngine
 from mp2v.walks.config import WalkConfig, WalkTask
 from mp2v.walks.corpus import BackgroundWrites, CorpusWriter, TaskSummary

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mp2v.db.runner import QueryRunner
 from mp2v.errors import MetapathError
-from mp2v.metapath import Hop, Metapath
+from mp2v.graph.metapath import Hop, Metapath
 from mp2v.types import Direction, Label, RelType
 
 

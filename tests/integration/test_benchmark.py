@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from mp2v.benchmark import report
-from mp2v.benchmark.headline import headline, markers, update_readme
-from mp2v.benchmark.run import BEST_MP2V, Benchmark, BenchmarkConfig
 from mp2v.config import ProjectPaths, Settings, load_settings
 from mp2v.db.runner import QueryRunner
+from mp2v.experiments.benchmark import report
+from mp2v.experiments.benchmark.headline import headline, markers, update_readme
+from mp2v.experiments.benchmark.run import BEST_MP2V, Benchmark, BenchmarkConfig
 from tests.conftest import Backend
 from tests.graphs import two_communities
 

@@ -18,7 +18,9 @@ import pytest
 
 from mp2v.config import Neo4jSettings
 from mp2v.db.check import check_connection
-from mp2v.db.container import (
+from mp2v.db.runner import QueryRunner
+from mp2v.errors import ConnectionCheckError
+from tests.container import (
     IMAGE_TAG,
     RunningContainer,
     docker_engine_answers,
@@ -26,8 +28,6 @@ from mp2v.db.container import (
     image_exists,
     start_container,
 )
-from mp2v.db.runner import QueryRunner
-from mp2v.errors import ConnectionCheckError
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "mp2v-" + secrets.token_hex(8)

@@ -33,7 +33,8 @@ def test_installed_wheel_ships_the_app_and_its_queries(tmp_path: Path) -> None:
     with zipfile.ZipFile(next(tmp_path.glob("mp2v-*.whl"))) as archive:
         names = archive.namelist()
         archive.extractall(site)
-    assert {"dashboard/app.py", "dashboard/views/user.py", "mp2v/_cypher/dashboard/second_hop.cypher"} <= set(names)
+    shipped = {"dashboard/app.py", "dashboard/views/user.py", "mp2v/resources/cypher/dashboard/second_hop.cypher"}
+    assert shipped <= set(names)
     probe = subprocess.run(
         [sys.executable, "-c", "from mp2v.cli.dashboard import streamlit_argv; print(streamlit_argv(1, 'x')[4])"],
         capture_output=True, text=True, cwd=tmp_path, env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})

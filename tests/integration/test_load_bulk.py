@@ -16,10 +16,10 @@ from loaders import kuairec as kuairec_loader
 from loaders.bulk import run_importer, write_import_files
 from loaders.rejects import Validation
 from mp2v.db.admin import GraphStats, graph_stats
-from mp2v.db.jars import ensure_jars
 from mp2v.db.runner import QueryRunner
-from mp2v.db.server import neo4j_conf
 from mp2v.errors import ConfigError
+from mp2v.ops.jars import ensure_jars
+from mp2v.ops.server import neo4j_conf
 from tests import conftest
 from tests.conftest import Backend
 from tests.data_factories import write_kuairec

@@ -15,7 +15,7 @@ from mp2v.cli.main import app
 from mp2v.db.admin import graph_stats
 from mp2v.db.runner import QueryRunner
 from mp2v.errors import ConfigError
-from mp2v.graph_model import read_model
+from mp2v.graph.model import read_model
 from tests.conftest import Backend
 
 OPTIONS = LoadOptions(progress=False, batch_size=2)  # tiny batches: several transactions per type

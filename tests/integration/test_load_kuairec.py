@@ -15,7 +15,7 @@ from loaders.rejects import Validation
 from mp2v.db.admin import graph_stats
 from mp2v.db.runner import QueryRunner
 from mp2v.errors import ConfigError, InputError
-from mp2v.graph_model import read_model
+from mp2v.graph.model import read_model
 from tests.data_factories import BAD_CATEGORY_LINES, BAD_MATRIX_LINES, BAD_SOCIAL_LINES, write_kuairec
 
 OPTIONS = LoadOptions(progress=False)

@@ -16,7 +16,7 @@ from loaders.rejects import Validation
 from loaders.summary import summary_lines
 from mp2v.db.admin import graph_stats
 from mp2v.db.runner import QueryRunner
-from mp2v.graph_model import read_model
+from mp2v.graph.model import read_model
 from tests import conftest
 from tests.conftest import Backend
 
@@ -83,7 +83,7 @@ def test_server_stopped_mid_load_then_rerun(db: QueryRunner, neo4j_backend: Back
     """The server itself goes away part-way (not just the client): a re-run after restart ends identical."""
     if neo4j_backend.kind != "local" or os.environ.get("NEO4J_URI"):
         pytest.skip("stops the server: only with the local test server")
-    from mp2v.db.server import LocalServer
+    from mp2v.ops.server import LocalServer
 
     server = LocalServer(conftest.test_server_settings())
 

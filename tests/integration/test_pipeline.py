@@ -10,14 +10,14 @@ import pytest
 
 from mp2v.config import ProjectPaths, Settings, load_settings
 from mp2v.db.runner import QueryRunner
-from mp2v.embeddings import RunStore
+from mp2v.embeddings.store import RunStore
 from mp2v.errors import ConfigError
-from mp2v.evaluate.protocols import read_interactions
-from mp2v.graph_model import graph_fingerprint, read_model
-from mp2v.pipeline import EvaluationConfig, evaluate
-from mp2v.recommend import recommend_for_user, similar_items
-from mp2v.serve import Server, serve_run, served_runs
-from mp2v.train import TrainConfig
+from mp2v.experiments.evaluate import EvaluationConfig, evaluate
+from mp2v.experiments.protocols import read_interactions
+from mp2v.graph.model import graph_fingerprint, read_model
+from mp2v.serving.scoring import recommend_for_user, similar_items
+from mp2v.serving.vector_index import Server, serve_run, served_runs
+from mp2v.training.gensim_sgns import TrainConfig
 from tests.conftest import Backend
 from tests.graphs import two_communities
 

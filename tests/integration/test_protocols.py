@@ -11,13 +11,13 @@ import pytest
 
 from loaders import csv_generic, kuairec
 from loaders.pipeline import LoadOptions, run_load
-from mp2v.baselines.item2vec import Item2VecParams
-from mp2v.benchmark.run import BEST_MP2V, Benchmark, BenchmarkConfig
 from mp2v.config import ProjectPaths, Settings, load_settings
 from mp2v.db.runner import QueryRunner
-from mp2v.graph_model import read_model
-from mp2v.pipeline import EvaluationConfig, evaluate, make_split
-from mp2v.train import TrainConfig
+from mp2v.experiments.benchmark.run import BEST_MP2V, Benchmark, BenchmarkConfig
+from mp2v.experiments.evaluate import EvaluationConfig, evaluate, make_split
+from mp2v.graph.model import read_model
+from mp2v.models.item2vec import Item2VecParams
+from mp2v.training.gensim_sgns import TrainConfig
 from tests.conftest import Backend
 from tests.data_factories import MATRIX_COLUMNS, matrix_frame, write_kuairec
 

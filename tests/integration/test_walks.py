@@ -11,7 +11,7 @@ from scipy.stats import chisquare
 
 from mp2v.db.runner import QueryRunner
 from mp2v.errors import MetapathError, WalkError
-from mp2v.metapath import parse_metapath
+from mp2v.graph.metapath import parse_metapath
 from mp2v.walks.config import WalkConfig
 from mp2v.walks.corpus import WalkCorpus
 from mp2v.walks.gds_engine import GdsEngine

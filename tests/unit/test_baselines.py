@@ -7,7 +7,8 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
-from mp2v.baselines import (
+from mp2v.errors import ConfigError, EvaluationError
+from mp2v.models import (
     BASELINES,
     COLD_ITEM_SCORE,
     InputTransform,
@@ -21,7 +22,6 @@ from mp2v.baselines import (
     UserKNN,
     make_baseline,
 )
-from mp2v.errors import ConfigError, EvaluationError
 
 # Four users, four items (binary). Used by the kNN tests:
 #   u0: i0 i1        |u0| = sqrt2

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mp2v.metapath import parse_metapath
+from mp2v.graph.metapath import parse_metapath
 from mp2v.walks.base import WalkBatch
 from mp2v.walks.corpus import BackgroundWrites, CorpusWriter, TaskSummary, WalkCorpus
 from mp2v.walks.nodes import NodeTable

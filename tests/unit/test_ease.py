@@ -7,8 +7,8 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
-from mp2v.baselines import COLD_ITEM_SCORE, EASE, EASEParams
 from mp2v.errors import ConfigError
+from mp2v.models import COLD_ITEM_SCORE, EASE, EASEParams
 
 
 def random_interactions(n_users: int, n_items: int, seed: int) -> np.ndarray:

@@ -8,9 +8,9 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.testing import assert_array_equal
 
-from mp2v.baselines import BPR, IALS, BPRParams, IALSParams
-from mp2v.baselines.base import BaseRecommender
-from mp2v.baselines.implicit_models import available_cores, capped_threads
+from mp2v.models import BPR, IALS, BPRParams, IALSParams
+from mp2v.models.base import BaseRecommender
+from mp2v.models.implicit_models import available_cores, capped_threads
 
 N_USERS, N_ITEMS = 40, 20  # users 0-19 use items 0-9, users 20-39 items 10-19
 

@@ -6,9 +6,9 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
-from mp2v.baselines import Item2Vec, Item2VecParams, UserHistoryCorpus
-from mp2v.baselines.base import COLD_ITEM_SCORE
-from mp2v.baselines.item2vec import items_by_time
+from mp2v.models import Item2Vec, Item2VecParams, UserHistoryCorpus
+from mp2v.models.base import COLD_ITEM_SCORE
+from mp2v.models.item2vec import items_by_time
 
 N_USERS, N_ITEMS = 60, 21  # users 0-29 play items 0-9, users 30-59 items 10-19; item 20 is never played
 

@@ -15,8 +15,9 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
-from mp2v.baselines import lightgcn
-from mp2v.baselines.lightgcn import (
+from mp2v.errors import ConfigError, EvaluationError
+from mp2v.models import lightgcn
+from mp2v.models.lightgcn import (
     MISSING_TORCH,
     LightGCN,
     LightGCNParams,
@@ -25,7 +26,6 @@ from mp2v.baselines.lightgcn import (
     propagate,
     torch_available,
 )
-from mp2v.errors import ConfigError, EvaluationError
 
 N_USERS, N_ITEMS = 40, 20  # users 0-19 use items 0-9, users 20-39 items 10-19; item 19 is never played
 #: Quick settings for the 40 x 20 planted matrix (under a second of training; block margin ~5 for seeds 0-4).

@@ -12,7 +12,7 @@ import pytest
 
 from loaders.plan import GraphPlan, NodeSet, RelationshipSet
 from loaders.writer import WriteOptions, _lanes, write_plan
-from mp2v.graph_model import GraphModel
+from mp2v.graph.model import GraphModel
 
 
 @dataclass

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.stats import chisquare
 
-from mp2v.metapath import Hop
+from mp2v.graph.metapath import Hop
 from mp2v.walks.base import WalkBatch
 from mp2v.walks.csr import hop_csr
 from mp2v.walks.memory_engine import walk_rows

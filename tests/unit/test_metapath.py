@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from mp2v.errors import MetapathError
-from mp2v.metapath import Hop, parse_metapath
+from mp2v.graph.metapath import Hop, parse_metapath
 from mp2v.walks.schema import native_projection
 from tests.fakes import FakeRunner
 

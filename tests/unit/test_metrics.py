@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sp
 
 from mp2v.errors import EvaluationError
-from mp2v.evaluate.metrics import (
+from mp2v.evaluation.metrics import (
     coverage_at_k,
     evaluate_topk,
     gini_of_exposure,

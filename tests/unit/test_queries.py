@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_load_by_name_from_checkout() -> None:
-    assert queries.cypher_dir() == ROOT / "cypher"
+    assert queries.cypher_dir().resolve() == ROOT / "cypher"
     assert "RETURN 1" in queries.load("admin/ping")
 
 
@@ -55,15 +55,19 @@ def test_installed_wheel_finds_its_cypher_files(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         archive.extractall(site)
-    assert "mp2v/_cypher/admin/ping.cypher" in names
-    assert "mp2v/_server/pom.xml" in names
-    assert any(name.startswith("mp2v/_data/lastfm-hetrec2011/") for name in names)
+    assert "mp2v/resources/cypher/admin/ping.cypher" in names
+    assert "mp2v/resources/server/pom.xml" in names
+    assert "mp2v/resources/docker/Dockerfile" in names
+    assert any(name.startswith("mp2v/resources/data/lastfm-hetrec2011/") for name in names)
+    assert len(names) == len(set(names)), "a file is in the wheel twice"
     probe = subprocess.run(
         [sys.executable, "-c",
-         "from mp2v.db import queries, jars; print(queries.cypher_dir()); print(queries.load('admin/ping')); "
-         "print(jars.pom_path())"],
+         "from mp2v.db import queries; from mp2v.ops import jars; from loaders.lastfm import vendored_folder; "
+         "print(queries.cypher_dir()); print(queries.load('admin/ping')); print(jars.pom_path()); "
+         "print((vendored_folder() / 'readme.txt').is_file())"],
         capture_output=True, text=True, cwd=tmp_path, env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
     )
     assert probe.returncode == 0, probe.stderr
-    assert str(site / "mp2v" / "_cypher") in probe.stdout and "RETURN 1" in probe.stdout
-    assert str(site / "mp2v" / "_server" / "pom.xml") in probe.stdout
+    lines = probe.stdout.splitlines()
+    assert lines[0] == str(site / "mp2v" / "resources" / "cypher") and "RETURN 1" in probe.stdout
+    assert lines[-2] == str(site / "mp2v" / "resources" / "server" / "pom.xml") and lines[-1] == "True"

@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse as sp
 
 from mp2v.errors import EvaluationError
-from mp2v.evaluate.ranking import top_k, top_k_batched
+from mp2v.evaluation.ranking import top_k, top_k_batched
 
 
 def naive_top_k(scores: np.ndarray, k: int, exclude: sp.csr_matrix | None) -> np.ndarray:

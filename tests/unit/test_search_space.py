@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mp2v.benchmark.space import MP2V_SPACE, SearchSpace
+from mp2v.experiments.benchmark.space import MP2V_SPACE, SearchSpace
 
 
 def test_edges_are_flagged_except_at_natural_limits() -> None:

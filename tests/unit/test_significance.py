@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mp2v.errors import EvaluationError
-from mp2v.evaluate.significance import paired_comparison
+from mp2v.evaluation.significance import paired_comparison
 
 
 def test_identical_arrays_give_p_one_and_a_zero_interval() -> None:

@@ -10,7 +10,7 @@ import pytest
 import scipy.sparse as sp
 
 from mp2v.errors import EvaluationError
-from mp2v.evaluate.split import (
+from mp2v.evaluation.split import (
     HoldoutSplit,
     Split,
     ThreeWaySplit,

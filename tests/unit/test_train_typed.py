@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from scipy.stats import chisquare
 
-from mp2v.embeddings import Embeddings
+from mp2v.embeddings.store import Embeddings
 from mp2v.errors import ConfigError
-from mp2v.graph_model import LASTFM
-from mp2v.recommend import recommend_for_user
-from mp2v.train import TrainConfig
-from mp2v.train_typed import Vocabulary, _draw, negative_tables, train_typed
+from mp2v.graph.model import LASTFM
+from mp2v.serving.scoring import recommend_for_user
+from mp2v.training.gensim_sgns import TrainConfig
+from mp2v.training.numba_sgns import Vocabulary, _draw, negative_tables, train_typed
 from tests.unit.test_training import _two_communities
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mp2v.embeddings import Embeddings, RunStore
+from mp2v.embeddings.store import Embeddings, RunStore
 from mp2v.errors import ConfigError, ModelStoreError
-from mp2v.graph_model import LASTFM
-from mp2v.recommend import Scorer, recommend_for_user, similar_items
-from mp2v.train import TrainConfig, train
+from mp2v.graph.model import LASTFM
+from mp2v.serving.scoring import Scorer, recommend_for_user, similar_items
+from mp2v.training.gensim_sgns import TrainConfig, train
 
 
 def _two_communities(path: Path, seed: int = 0) -> None:

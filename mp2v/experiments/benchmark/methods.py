@@ -1,0 +1,99 @@
+"""Turn flat hyperparameter dicts into fitted methods: baselines, the production baseline, MP2V ensembles."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from mp2v.errors import ConfigError
+from mp2v.evaluation.stages import Stage
+from mp2v.experiments.experiment import Experiment, FittedMethod, Mp2vSpec
+from mp2v.graph.metapath import Metapath, parse_metapath
+from mp2v.graph.model import GraphModel
+from mp2v.models import make_baseline
+from mp2v.models.item2vec import Item2VecParams
+from mp2v.training.gensim_sgns import TrainConfig
+from mp2v.types import IndexArray
+from mp2v.walks.config import WalkConfig
+from mp2v.walks.run import default_metapath
+
+#: Extra metapaths get half the walks of the main one (the notes' tag walks: "half as many").
+EXTRA_WALK_SHARE = 0.5
+
+
+def metapaths_for(model: GraphModel, mix: str, walks_per_node: int) -> tuple[Metapath, ...]:
+    """``uiu`` plus optional ``features`` (through tags/categories) and ``follows`` metapaths."""
+    u, i, t = model.user_label, model.item_label, model.interaction_type
+    extra = max(1, round(walks_per_node * EXTRA_WALK_SHARE))
+    paths = [default_metapath(model)]
+    parts = mix.split("+")
+    if parts[0] != "uiu" or not set(parts[1:]) <= {"features", "follows"}:
+        raise ConfigError(f"metapath mix {mix!r}: write uiu[+features][+follows]")
+    if "features" in parts:
+        if not model.feature_label or not model.feature_type:
+            raise ConfigError(f"dataset {model.dataset} has no item features for a 'features' metapath")
+        f, ft = model.feature_label, model.feature_type
+        paths.append(parse_metapath(f"{u}-{t}->{i}-{ft}->{f}<-{ft}-{i}<-{t}-{u}@{extra}"))
+    if "follows" in parts:
+        paths.append(parse_metapath(f"{u}-{model.follow_type}->{u}-{t}->{i}<-{t}-{u}@{extra}"))
+    return tuple(paths)
+
+
+def apply_schedule(params: dict[str, Any]) -> dict[str, Any]:
+    """``schedule`` "WxE@A" sets walks per node, epochs and alpha together (see MP2V_SPACE)."""
+    schedule = params.get("schedule")
+    if not schedule:
+        return params
+    walks, rest = str(schedule).split("x")
+    epochs, alpha = rest.split("@")
+    return {**params, "walks_per_node": int(walks), "epochs": int(epochs), "alpha": float(alpha)}
+
+
+def mp2v_spec(model: GraphModel, params: dict[str, Any], seed: int, name: str) -> Mp2vSpec:
+    params = apply_schedule(params)
+    walk = WalkConfig(
+        metapaths=metapaths_for(model, params["metapaths"], params["walks_per_node"]),
+        walks_per_node=params["walks_per_node"], walk_length=params["walk_length"], start=params["start"],
+        weighted=params["weighted"], seed=seed)
+    train = TrainConfig(dimensions=params["dimensions"], window=params["window"], negative=params["negative"],
+                        ns_exponent=params["ns_exponent"], epochs=params["epochs"], alpha=params["alpha"],
+                        sample=params["sample"], seed=seed, workers=2,
+                        freeze_initialised=params.get("init") == "item2vec-frozen")
+    return Mp2vSpec(name, walk, train, scoring=params["scoring"],
+                    initialise_from_item2vec=params.get("init", "random") != "random",
+                    trainer=params.get("trainer", "gensim"))
+
+
+def fit_mp2v(experiment: Experiment, params: dict[str, Any], stage: Stage, *, name: str,
+             seed: int = 42) -> FittedMethod:
+    """One model, or a seed ensemble (``params['seeds']`` models whose scores are summed)."""
+    members = [experiment.fit_mp2v(mp2v_spec(experiment.model, params, seed + offset, f"{name}-s{offset}"), stage,
+                                   reuse=True) for offset in range(int(params.get("seeds", 1)))]
+    if len(members) == 1:
+        only = members[0]
+        return replace(only, name=name)
+
+    def score(users: IndexArray) -> np.ndarray:
+        total = members[0].score(users).astype(np.float64)
+        for member in members[1:]:
+            total += member.score(users)
+        return total.astype(np.float32)
+
+    timings = {key: sum(m.timings.get(key, 0.0) for m in members) for key in ("walks", "train", "fit")}
+    return FittedMethod(name, score, {"members": [m.params for m in members]}, timings,
+                        run=members[0].run, notes=members[0].notes)
+
+
+def fit_baseline(experiment: Experiment, registry_name: str, params: dict[str, Any], stage: Stage,
+                 *, name: str) -> FittedMethod:
+    started = time.monotonic()
+    fitted = experiment.fit_baseline(name, make_baseline(registry_name, **params), stage)
+    fitted.timings = {"fit": time.monotonic() - started}
+    return fitted
+
+
+def fit_production(experiment: Experiment, params: dict[str, Any], stage: Stage, *, name: str) -> FittedMethod:
+    return experiment.fit_item2vec(stage, Item2VecParams(**params), name=name, reuse=True)

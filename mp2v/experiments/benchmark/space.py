@@ -1,0 +1,103 @@
+"""What the benchmark searches: a coordinate search per method, over grids wide enough that the chosen
+value is not on an edge (the report flags it when it is).
+
+Coordinate search: start from ``start``; for each axis in turn, try every value with the other parameters
+at their current best, keep the best (validation Recall@20 + NDCG@20); repeat ``passes`` times. It costs the
+sum, not the product, of the axis sizes, which is what makes tuning MP2V (30-40 s a trial here) affordable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    start: dict[str, Any]
+    axes: list[tuple[str, list[Any]]] = field(default_factory=list)
+    passes: int = 1
+    #: Values an axis cannot go beyond (window >= 1, sample >= 0): a choice there is not on a grid's edge.
+    limits: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+
+    def at_edge(self, best: dict[str, Any]) -> list[str]:
+        """Numeric axes whose chosen value is the first or last of its grid, unless that is the axis's limit."""
+        edges = []
+        for axis, values in self.axes:
+            if len(values) <= 2 or not isinstance(values[0], int | float) or isinstance(values[0], bool):
+                continue
+            low, high = self.limits.get(axis, (None, None))
+            if (best[axis] == values[0] and values[0] != low) or (best[axis] == values[-1] and values[-1] != high):
+                edges.append(axis)
+        return edges
+
+
+#: Baselines by their registry name (mp2v.models.BASELINES), with display names.
+BASELINE_SPACES: dict[str, tuple[str, SearchSpace]] = {
+    "popularity": ("Popularity", SearchSpace({})),
+    "userknn": ("UserKNN", SearchSpace(
+        {"k": 50, "weighting": "binary", "shrink": 0.0},
+        [("k", [10, 20, 30, 50, 100, 200, 400]), ("weighting", ["binary", "log1p"]),
+         ("shrink", [0.0, 10.0, 50.0, 200.0])])),
+    "itemknn": ("ItemKNN", SearchSpace(
+        {"k": 100, "weighting": "binary", "shrink": 0.0},
+        [("k", [10, 25, 50, 100, 200, 400, 800, 1600, 3200, 6400]), ("weighting", ["binary", "log1p"]),
+         ("shrink", [0.0, 10.0, 50.0, 200.0, 500.0, 1000.0])], limits={"shrink": (0.0, None)})),
+    "rp3beta": ("RP3beta", SearchSpace(
+        {"alpha": 1.0, "beta": 0.3, "top_k": 100},
+        [("alpha", [0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5]),
+         ("beta", [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6]), ("top_k", [50, 100, 200, 400, 800, 1600, 3200, 6400, 12800])],
+        passes=2, limits={"beta": (0.0, None)})),
+    "ease": ("EASE", SearchSpace(
+        {"l2": 100.0, "weighting": "binary"},
+        [("l2", [5.0, 10.0, 25.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1600.0]), ("weighting", ["binary", "log1p"])],
+        passes=2)),
+    "ials": ("iALS", SearchSpace(
+        {"factors": 128, "regularization": 30.0, "alpha": 10.0, "iterations": 15},
+        [("regularization", [0.1, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0]),
+         ("alpha", [0.3, 1.0, 3.0, 10.0, 30.0, 100.0]), ("factors", [32, 64, 128, 256, 384, 512, 768, 1024, 1536]),
+         ("iterations", [1, 2, 3, 5, 10, 15, 30, 50])], passes=2, limits={"iterations": (1, None)})),
+    "bpr": ("BPR", SearchSpace(
+        {"factors": 128, "learning_rate": 0.05, "regularization": 0.01, "iterations": 100},
+        [("learning_rate", [0.005, 0.01, 0.03, 0.05, 0.1, 0.3]), ("regularization", [0.0001, 0.001, 0.01, 0.1]),
+         ("iterations", [50, 100, 300, 600]), ("factors", [64, 128, 256])])),
+}
+
+PRODUCTION_SPACE = SearchSpace(
+    {"dim": 128, "window": 10, "ns_exponent": 0.75, "epochs": 10, "shuffles": 5, "weighting": "uniform",
+     "workers": 2, "seed": 42},
+    [("window", [1, 2, 3, 10, 30, 100]), ("ns_exponent", [-3.0, -2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 0.75, 1.0]),
+     ("epochs", [1, 2, 3, 5, 10, 20]), ("weighting", ["uniform", "log1p"])], passes=2,
+    limits={"window": (1, None), "epochs": (1, None)})
+
+#: MP2V, flat: walk, skip-gram and scoring settings in one dict (see benchmark.methods.mp2v_spec). Walks per
+#: node, epochs and the learning rate set the training amount together, which has a narrow optimum: one at a
+#: time they cannot move off it, so ``schedule`` ("<walks per node>x<epochs>@<alpha>", overriding the three)
+#: tries them jointly; two passes let the other axes re-settle around a new schedule.
+MP2V_SPACE = SearchSpace(
+    {"metapaths": "uiu", "weighted": True, "walks_per_node": 10, "walk_length": 40, "start": "users",
+     "dimensions": 128, "window": 3, "negative": 5, "ns_exponent": 0.0, "epochs": 5, "alpha": 0.025,
+     "sample": 0.001, "scoring": "dot", "schedule": None, "init": "random"},
+    [("scoring", ["dot", "cosine"]), ("ns_exponent", [-0.25, 0.0, 0.25, 0.75]), ("window", [1, 2, 3, 5, 8]),
+     ("dimensions", [64, 128, 256, 384, 512, 768]), ("negative", [3, 5, 10, 15, 20]), ("epochs", [3, 5, 8, 12]),
+     ("alpha", [0.0125, 0.025, 0.05]), ("walks_per_node", [5, 10, 20]), ("walk_length", [20, 40, 80]),
+     ("sample", [0.0, 0.0001, 0.001, 0.01]), ("weighted", [True, False]),
+     ("metapaths", ["uiu", "uiu+features", "uiu+follows", "uiu+features+follows"]),
+     ("schedule", [None, "5x10@0.025", "20x3@0.025", "20x2@0.025", "20x5@0.0125", "40x2@0.0125",
+                   "10x10@0.0125", "10x3@0.05"]),
+     ("init", ["random", "item2vec", "item2vec-frozen"])],
+    passes=2, limits={"window": (1, None), "sample": (0.0, None)})
+
+#: Seed ensembles tried on the best MP2V configuration (scores summed over independently trained models).
+ENSEMBLE_SIZES = [1, 3, 5, 8, 12, 16]
+
+
+def quick(space: SearchSpace, values_per_axis: int = 2, axes: int = 2) -> SearchSpace:
+    """A small version of a space for tests and smoke runs."""
+    return SearchSpace(space.start, [(name, values[:values_per_axis]) for name, values in space.axes[:axes]], 1)
+
+#: LightGCN (optional extra ``mp2v[gnn]``); parameter names of mp2v.models.lightgcn.LightGCNParams. The
+#: start is the configuration measured best on Last.fm validation (docs/lightgcn.md); a fit takes ~2 min here.
+GNN_SPACE = SearchSpace(
+    {"dim": 128, "layers": 2, "l2": 1e-3, "epochs": 160, "learning_rate": 5e-3},
+    [("layers", [1, 2, 3, 4]), ("l2", [1e-4, 1e-3, 1e-2]), ("dim", [64, 128, 192])])

@@ -1,0 +1,254 @@
+"""Fit methods on an evaluation split and judge them: the engine behind evaluate, demo and benchmark."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, get_args
+
+import numpy as np
+import numpy.typing as npt
+
+from mp2v.db.runner import QueryRunner
+from mp2v.embeddings.store import Embeddings, RunStore, StoredRun
+from mp2v.errors import ConfigError
+from mp2v.evaluation.beyond import beyond_accuracy, reference_item_space
+from mp2v.evaluation.metrics import evaluate_topk
+from mp2v.evaluation.ranking import top_k_batched
+from mp2v.evaluation.results import MethodResult
+from mp2v.evaluation.stages import EvaluationSplit, Stage
+from mp2v.graph.model import GraphModel, graph_fingerprint
+from mp2v.models.base import Recommender
+from mp2v.models.item2vec import PRODUCTION_PARAMS, Item2Vec, Item2VecParams
+from mp2v.serving.scoring import Scorer
+from mp2v.training.gensim_sgns import TrainConfig, input_vectors, train
+from mp2v.training.numba_sgns import train_typed
+from mp2v.types import FloatMatrix, IndexArray, ScoringRule, Trainer
+from mp2v.walks.config import WalkConfig
+from mp2v.walks.run import CorpusSummary, run_walks
+
+KS = (10, 20, 50, 100)
+ScoreFunction = Callable[[IndexArray], npt.NDArray[np.float32]]
+
+
+@dataclass(frozen=True)
+class Mp2vSpec:
+    """An MP2V variant: walks (weighted = R-MP2V), skip-gram settings, and the user -> item scoring rule."""
+
+    name: str
+    walk: WalkConfig
+    train: TrainConfig = TrainConfig()
+    scoring: ScoringRule = "dot"
+    #: Start item vectors from the item2vec baseline of the same stage (the seeds' initialisation).
+    initialise_from_item2vec: bool = False
+    #: "gensim"; or the project's numba SGNS (mp2v.training.numba_sgns) with negatives from all tokens ("numba") or
+    #: from the context token's node type ("numba-typed", metapath2vec++).
+    trainer: Trainer = "gensim"
+
+    def __post_init__(self) -> None:
+        if self.trainer not in get_args(Trainer):
+            raise ConfigError(f"unknown trainer {self.trainer!r}: choose from {', '.join(get_args(Trainer))}")
+
+
+@dataclass
+class FittedMethod:
+    name: str
+    score: ScoreFunction
+    params: dict[str, Any]
+    timings: dict[str, float]
+    run: StoredRun | None = None
+    corpus: CorpusSummary | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class Experiment:
+    """Methods fitted on one split; every method sees the same training rows, truth and exclusions."""
+
+    def __init__(self, runner: QueryRunner | None, split: EvaluationSplit, model: GraphModel, store: RunStore,
+                 workdir: Path, *, progress: bool = True, keep_gensim_models: bool = True) -> None:
+        self.runner = runner
+        self.split = split
+        self.model = model
+        self.store = store
+        self.workdir = workdir
+        self.progress = progress
+        #: Stored runs keep their gensim model (to resume training); a benchmark's hundreds of trials do not.
+        self.keep_gensim_models = keep_gensim_models
+        self._reference: dict[Stage, FloatMatrix] = {}
+        self.fingerprint = graph_fingerprint(runner) if runner is not None else "no-graph"
+        self._item2vec: dict[tuple[Stage, str], Item2Vec] = {}
+
+    # -- fitting ---------------------------------------------------------------------------------
+    def fit_baseline(self, name: str, recommender: Recommender, stage: Stage) -> FittedMethod:
+        started = time.monotonic()
+        recommender.fit(self.split.stage(stage).train)
+        params = asdict(recommender.params) if hasattr(recommender, "params") else {}
+        return FittedMethod(name, recommender.score, params, {"fit": time.monotonic() - started})
+
+    def item2vec(self, stage: Stage, params: Item2VecParams | None = None) -> Item2Vec:
+        """The production baseline, fitted once per (stage, params): item2vec on listening histories."""
+        params = params or PRODUCTION_PARAMS
+        key = (stage, repr(params))
+        if key not in self._item2vec:
+            self._item2vec[key] = Item2Vec(params).fit(self.split.stage(stage).train)
+        return self._item2vec[key]
+
+    def fit_item2vec(self, stage: Stage, params: Item2VecParams | None = None, *, name: str = "item2vec",
+                     reuse: bool = False) -> FittedMethod:
+        """The production baseline as a stored run: item vectors, and each user as the mean of their items."""
+        params = params or PRODUCTION_PARAMS
+        described = {"item2vec": asdict(params), "scoring": "cosine"}
+        key = self.cache_key(name, stage, described)
+        stored = self.store.find(key) if reuse else None
+        if stored is None:
+            started = time.monotonic()
+            model = self.item2vec(stage, params)
+            users = np.arange(self.split.shape[0], dtype=np.int64)
+            known = model.item_in_vocabulary
+            dims = params.dim
+            embeddings = Embeddings(
+                user_ids=self.split.user_ids, item_ids=self.split.item_ids[known],
+                user_input=model.user_vectors(users), item_input=model.item_vectors[known],
+                user_output=np.zeros((users.size, dims), np.float32),
+                item_output=np.zeros((int(known.sum()), dims), np.float32))
+            timings = {"fit": time.monotonic() - started}
+            stored = self.store.save(name, embeddings, {
+                "dataset": self.model.dataset, "stage": stage, "protocol": self.split.protocol,
+                "split_seed": self.split.seed, "graph_fingerprint": self.fingerprint, "cache_key": key,
+                "scoring": "cosine", "params": described, "timings": timings})
+            notes = []
+        else:
+            timings = {k: float(v) for k, v in stored.metadata.get("timings", {}).items()}
+            notes = [f"reused stored run {stored.run_id}"]
+        score, more = self.aligned_scorer(stored.embeddings, "cosine", stage)
+        return FittedMethod(name, score, described, timings, run=stored, notes=notes + more)
+
+    def fit_mp2v(self, spec: Mp2vSpec, stage: Stage, *, reuse: bool = False) -> FittedMethod:
+        """Walk the training graph of ``stage``, train SGNS, store the run; ``reuse`` loads an identical run."""
+        if self.runner is None:
+            raise RuntimeError("MP2V needs the database: construct the Experiment with a runner")
+        data = self.split.stage(stage)
+        walk_config = replace(spec.walk, exclude_holdout=data.walk_exclusions)
+        params: dict[str, Any] = {"walk": _describe(walk_config), "train": asdict(spec.train),
+                                  "scoring": spec.scoring, "initialise_from_item2vec": spec.initialise_from_item2vec}
+        if spec.trainer != "gensim":  # only when set, so that stored gensim runs keep their keys
+            params["trainer"] = spec.trainer
+        key = self.cache_key(spec.name, stage, params)
+        stored = self.store.find(key) if reuse else None
+        if stored is not None:
+            score, notes = self.aligned_scorer(stored.embeddings, spec.scoring, stage)
+            timings = {name: float(value) for name, value in stored.metadata.get("timings", {}).items()}
+            return FittedMethod(spec.name, score, params, timings, run=stored,
+                                notes=[*notes, f"reused stored run {stored.run_id}"])
+        slug = spec.name.lower().replace(" ", "-")
+        corpus_path = self.workdir / f"{self.model.dataset}-{slug}-{stage}.txt"
+        started = time.monotonic()
+        corpus = run_walks(self.runner, walk_config, corpus_path, progress=self.progress)
+        walked = time.monotonic()
+        initial = self._initial_vectors(spec, stage) if spec.initialise_from_item2vec else None
+        gensim_model = None
+        if spec.trainer == "gensim":
+            result = train(corpus_path, spec.train, initial_vectors=initial, progress=self.progress)
+            gensim_model = result.model
+            tokens, inputs, outputs = input_vectors(result.model)
+            seconds, words_per_second, losses = result.seconds, result.words_per_second, result.epoch_losses
+        else:
+            trained = train_typed(corpus_path, spec.train, typed=spec.trainer == "numba-typed",
+                                  initial_vectors=initial)
+            tokens, inputs, outputs = trained.tokens, trained.inputs, trained.outputs
+            seconds, words_per_second, losses = trained.seconds, trained.words_per_second, trained.epoch_losses
+        embeddings = Embeddings.from_tokens(tokens, inputs, outputs, self.model)
+        timings = {"walks": walked - started, "train": seconds, "fit": time.monotonic() - started}
+        run = self.store.save(spec.name, embeddings, {
+            "dataset": self.model.dataset, "stage": stage, "protocol": self.split.protocol,
+            "split_seed": self.split.seed, "graph_fingerprint": self.fingerprint, "cache_key": key,
+            "scoring": spec.scoring, "params": params, "timings": timings,
+            "words_per_second": words_per_second, "epoch_losses": losses,
+            "corpus": corpus_path.name, "corpus_walks": corpus.walks, "corpus_tokens": corpus.tokens,
+            "walk_engine": corpus.engine,
+        }, gensim_model=gensim_model if self.keep_gensim_models else None)
+        score, notes = self.aligned_scorer(embeddings, spec.scoring, stage)
+        return FittedMethod(spec.name, score, params, timings, run=run, corpus=corpus, notes=notes)
+
+    def cache_key(self, name: str, stage: Stage, params: dict[str, Any]) -> str:
+        import hashlib
+        import json
+
+        payload = {"name": name, "stage": stage, "params": params, "graph": self.fingerprint,
+                   "split": [self.split.protocol, self.split.seed, int(self.split.test.nnz)]}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+    def _initial_vectors(self, spec: Mp2vSpec, stage: Stage) -> dict[str, np.ndarray]:
+        baseline = self.item2vec(stage, replace(PRODUCTION_PARAMS, dim=spec.train.dimensions, seed=spec.train.seed))
+        prefix = self.model.token_prefixes[self.model.item_label]
+        return {f"{prefix}:{item}": baseline.item_vectors[col]
+                for col, item in enumerate(self.split.item_ids.tolist()) if baseline.item_in_vocabulary[col]}
+
+    def aligned_scorer(self, embeddings: Embeddings, rule: ScoringRule, stage: Stage) -> tuple[ScoreFunction,
+                                                                                                list[str]]:
+        """Scores in the split's user/item order. Items without a vector are never recommended; users without
+        one (no walk reached them) fall back to training popularity, which the notes report."""
+        scorer = Scorer(embeddings, rule)
+        user_rows = np.array([embeddings.user_rows.get(u, -1) for u in self.split.user_ids.tolist()])
+        item_rows = np.array([embeddings.item_rows.get(i, -1) for i in self.split.item_ids.tolist()])
+        known_items = item_rows >= 0
+        popularity = np.asarray((self.split.stage(stage).train != 0).sum(axis=0), dtype=np.float32).ravel()
+        notes = []
+        missing_users = int((user_rows < 0).sum())
+        if missing_users:
+            notes.append(f"{missing_users} users have no embedding and are ranked by popularity")
+        if (~known_items).any():
+            notes.append(f"{int((~known_items).sum())} items have no embedding and are never recommended")
+
+        def score(users: IndexArray) -> npt.NDArray[np.float32]:
+            rows = user_rows[users]
+            result = np.full((users.size, item_rows.size), -np.inf, dtype=np.float32)
+            with_vector = rows >= 0
+            if with_vector.any():
+                result[np.ix_(with_vector, known_items)] = scorer(rows[with_vector])[:, item_rows[known_items]]
+            if (~with_vector).any():
+                result[~with_vector] = popularity
+            return result
+
+        return score, notes
+
+    # -- judging ---------------------------------------------------------------------------------
+    def reference(self, stage: Stage) -> FloatMatrix:
+        if stage not in self._reference:
+            self._reference[stage] = reference_item_space(self.split.stage(stage).train)
+        return self._reference[stage]
+
+    def evaluate(self, fitted: FittedMethod, stage: Stage, ks: tuple[int, ...] = KS) -> MethodResult:
+        data = self.split.stage(stage)
+        started = time.monotonic()
+        score = fitted.score
+        if self.split.candidate_items is not None:
+            score = _restricted(score, self.split.candidate_items)
+        users = np.arange(self.split.shape[0], dtype=np.int64)
+        topk = top_k_batched(score, users, max(ks), exclude=data.exclude, batch_size=512)
+        report = evaluate_topk(topk, data.truth, ks)
+        extra, extra_per_user = beyond_accuracy(topk[report.users], data.train, self.reference(stage),
+                                                self.split.item_features, ks)
+        # Coverage and Gini describe what every user is shown, not only users with test items.
+        extra.update({k: v for k, v in beyond_accuracy(topk, data.train, self.reference(stage), None, ks)[0].items()
+                      if k.startswith(("coverage", "gini"))})
+        timings = {**fitted.timings, "evaluate": time.monotonic() - started}
+        return MethodResult(fitted.name, stage, fitted.params, timings, {**report.means, **extra},
+                            {**report.per_user, **extra_per_user}, report.users, topk,
+                            run_id=fitted.run.run_id if fitted.run else None, notes=fitted.notes)
+
+
+def _restricted(score: ScoreFunction, candidates: npt.NDArray[np.bool_]) -> ScoreFunction:
+    def restricted(users: IndexArray) -> npt.NDArray[np.float32]:
+        values = score(users)
+        values[:, ~candidates] = -np.inf
+        return values
+    return restricted
+
+
+def _describe(config: WalkConfig) -> dict[str, Any]:
+    described = asdict(config)
+    described["metapaths"] = [str(m) for m in config.metapaths]
+    return described

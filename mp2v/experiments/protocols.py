@@ -1,0 +1,154 @@
+"""Evaluation protocols: which interactions a model may learn from, and which it is judged on.
+
+* ``holdout`` (Last.fm, generic CSV): per-user random holdout with a fixed seed. Test = 20 % of each user's
+  interactions; validation = 20 % of the remaining ones (same rule). Tuning models learn from train only and
+  are judged on validation; final models learn from train + validation and are judged once on test. The
+  split is saved (``<MP2V_HOME>/splits``) and reused, and marked on the graph's interaction edges
+  (``holdout: 'test' | 'validation'``) so walks of the training graph skip held-out edges.
+* ``kuairec`` (MP2V-4-Rec): learn from the loaded big matrix; judge on the fully observed small matrix,
+  whose positives per user are split 20 % validation / 80 % test; candidates are the small matrix's videos.
+
+In both, a user's training items and the other split's items are never recommended.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from mp2v.db.runner import QueryRunner
+from mp2v.errors import EvaluationError
+from mp2v.evaluation.split import ThreeWaySplit, fingerprint, load_split, save_split, three_way_split
+from mp2v.evaluation.stages import HOLDOUT_SPLITS, EvaluationSplit, Stage, StageData  # noqa: F401
+from mp2v.graph.model import GraphModel
+
+
+@dataclass(frozen=True)
+class InteractionTable:
+    user_ids: npt.NDArray[Any]
+    item_ids: npt.NDArray[Any]
+    matrix: sp.csr_matrix
+
+
+def read_interactions(runner: QueryRunner, model: GraphModel) -> InteractionTable:
+    """All (user, item, signal) interactions of the graph as a users x items CSR with sorted id axes."""
+    users: list[Any] = []
+    items: list[Any] = []
+    signals: list[float] = []
+    identifiers = {"User": model.user_label, "Interaction": model.interaction_type, "Item": model.item_label}
+    for rows in runner.stream("eval/interactions", {"signal": model.signal_property}, identifiers=identifiers,
+                              batch_size=100_000):
+        for user, item, signal in rows:
+            users.append(user)
+            items.append(item)
+            signals.append(signal)
+    if not users:
+        raise EvaluationError(f"the graph has no {model.interaction_type} interactions to evaluate on")
+    user_ids, user_rows = np.unique(np.asarray(users), return_inverse=True)
+    item_ids, item_cols = np.unique(np.asarray(items), return_inverse=True)
+    matrix = sp.csr_matrix((np.asarray(signals, dtype=np.float32), (user_rows, item_cols)),
+                           shape=(user_ids.size, item_ids.size))
+    matrix.sum_duplicates()
+    return InteractionTable(user_ids, item_ids, matrix)
+
+
+def read_item_features(runner: QueryRunner, model: GraphModel, item_ids: npt.NDArray[Any]) -> sp.csr_matrix | None:
+    if not model.feature_label or not model.feature_type:
+        return None
+    identifiers = {"Item": model.item_label, "FeatureType": model.feature_type, "Feature": model.feature_label}
+    rows = [row for batch in runner.stream("eval/item_features", identifiers=identifiers, batch_size=100_000)
+            for row in batch]
+    if not rows:
+        return None
+    position = {item: i for i, item in enumerate(item_ids.tolist())}
+    kept = [(position[item], feature) for item, feature, _ in rows if item in position]
+    features, columns = np.unique(np.asarray([f for _, f in kept]), return_inverse=True)
+    return sp.csr_matrix((np.ones(len(kept), np.float32), ([r for r, _ in kept], columns)),
+                         shape=(item_ids.size, features.size))
+
+
+def holdout_protocol(runner: QueryRunner, model: GraphModel, splits_dir: Path, *, seed: int = 42,
+                     test_fraction: float = 0.2, validation_fraction: float = 0.2) -> EvaluationSplit:
+    """Per-user random holdout over the graph's interactions; saved, reused and marked on the graph."""
+    table = read_interactions(runner, model)
+    path = splits_dir / f"{model.dataset}-holdout-seed{seed}"
+    digest = fingerprint(table.matrix)
+    try:
+        split = load_split(path, expected_fingerprint=digest)
+    except (FileNotFoundError, EvaluationError):
+        split = three_way_split(table.matrix, test_fraction, validation_fraction, seed)
+        splits_dir.mkdir(parents=True, exist_ok=True)
+        save_split(path, split)
+    if not isinstance(split, ThreeWaySplit):
+        raise EvaluationError(f"{path} does not hold a three-way split; delete it to make a new one")
+    mark_holdout(runner, model, table, split)
+    return EvaluationSplit(
+        protocol="holdout", dataset=model.dataset, seed=seed, user_ids=table.user_ids, item_ids=table.item_ids,
+        tuning_train=split.train, final_train=(split.train + split.validation).tocsr(),
+        validation=_binary(split.validation), test=_binary(split.test),
+        tuning_walk_exclusions=HOLDOUT_SPLITS, final_walk_exclusions=("test",),
+        item_features=read_item_features(runner, model, table.item_ids),
+    )
+
+
+def _binary(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    binary = (matrix != 0).astype(np.float32).tocsr()
+    binary.eliminate_zeros()
+    return binary
+
+
+def mark_holdout(runner: QueryRunner, model: GraphModel, table: InteractionTable, split: ThreeWaySplit) -> None:
+    """Write ``holdout`` on the held-out interaction edges; a split already marked is not rewritten."""
+    identifiers = {"User": model.user_label, "Interaction": model.interaction_type, "Item": model.item_label}
+    key = f"seed={split.info.seed} input={split.info.fingerprint} test={fingerprint(split.test)}"
+    wanted = {"test": int(split.test.nnz), "validation": int(split.validation.nnz)}
+    present = {row["split"]: int(row["count"]) for row in runner.read("eval/holdout_counts",
+                                                                       identifiers=identifiers)}
+    marked = runner.read("eval/holdout_key")
+    if present == wanted and marked and marked[0]["key"] == key:
+        return
+    runner.run_autocommit("eval/clear_holdout", identifiers=identifiers)
+    for name, part in (("test", split.test), ("validation", split.validation)):
+        rows, cols = part.nonzero()
+        records = [{"user": table.user_ids[r].item(), "item": table.item_ids[c].item(), "split": name}
+                   for r, c in zip(rows.tolist(), cols.tolist(), strict=True)]
+        for start in range(0, len(records), 10_000):
+            runner.write("eval/mark_holdout", {"rows": records[start:start + 10_000]}, identifiers=identifiers)
+    runner.write("eval/set_holdout_key", {"key": key})
+
+
+def kuairec_protocol(runner: QueryRunner, model: GraphModel, small_matrix: Path, *, seed: int = 42,
+                     validation_fraction: float = 0.2) -> EvaluationSplit:
+    """MP2V-4-Rec: learn from the loaded (big) matrix, judge on the small matrix's positives (20 % / 80 %)."""
+    from loaders.kuairec_matrix import read_kuairec_matrix
+    from mp2v.evaluation.split import fraction_split_of_truth
+
+    table = read_interactions(runner, model)
+    threshold = float(model.options.get("threshold", 2.0))
+    small = read_kuairec_matrix(small_matrix, threshold)
+    positives = small.positives()
+    user_pos = {u: i for i, u in enumerate(table.user_ids.tolist())}
+    item_pos = {v: i for i, v in enumerate(table.item_ids.tolist())}
+    pairs = [(user_pos[u], item_pos[v]) for u, v in zip(positives["user_id"].tolist(),
+                                                         positives["video_id"].tolist(), strict=True)
+             if u in user_pos and v in item_pos]
+    if not pairs:
+        raise EvaluationError(f"no positive of {small_matrix} involves a user and a video of the loaded graph; "
+                              "load the big matrix (mp2v load kuairec PATH --matrix big) before evaluating")
+    rows, cols = np.asarray(pairs, dtype=np.int64).T
+    truth = sp.csr_matrix((np.ones(rows.size, np.float32), (rows, cols)), shape=table.matrix.shape)
+    # A pair the model already learned from is not something to predict.
+    truth = _binary(truth - truth.multiply(table.matrix != 0))
+    validation, test = fraction_split_of_truth(truth, validation_fraction, seed)
+    return EvaluationSplit(
+        protocol="kuairec", dataset=model.dataset, seed=seed, user_ids=table.user_ids, item_ids=table.item_ids,
+        tuning_train=table.matrix, final_train=table.matrix, validation=validation, test=test,
+        tuning_walk_exclusions=(), final_walk_exclusions=(),
+        candidate_items=np.isin(table.item_ids, small.videos),
+        item_features=read_item_features(runner, model, table.item_ids),
+    )
