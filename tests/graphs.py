@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from mp2v.db.runner import QueryRunner
 from mp2v.graph.model import KUAIREC, GraphModel, write_model
+from tests.cypher import query
 
 #: A toy dataset with KuaiRec's labels but evaluated by the per-user holdout protocol.
 TOY = GraphModel(dataset="toy", item_label="Video", interaction_type="WATCHED", feature_label="Category",
@@ -23,7 +24,7 @@ def create_graph(
 ) -> None:
     """Users, videos, weighted WATCHED edges and FOLLOWS edges, with the model's :Dataset node."""
     write_model(runner, model)
-    runner.write("test/create_graph", {
+    runner.write(query("create_graph"), {
         "users": users, "items": items,
         "watched": [[u, v, float(w)] for u, v, w in watched],
         "follows": [[a, b] for a, b in follows],

@@ -16,12 +16,13 @@ from pathlib import Path
 import pytest
 
 from mp2v.config import Settings, load_settings
-from mp2v.db.admin import clear_database, graph_stats
+from mp2v.db.admin import graph_stats
 from mp2v.db.runner import QueryRunner
 from mp2v.experiments.demo import LASTFM_EDGES
 from mp2v.experiments.evaluate import EvaluationConfig, evaluate
 from mp2v.models.item2vec import Item2VecParams
 from mp2v.training.gensim_sgns import TrainConfig
+from tests import guard
 
 #: Small but real training of MP2V, R-MP2V and the production baseline (the tests need real runs, not good ones).
 SMALL = EvaluationConfig(stage="test", walks_per_node=4, train=TrainConfig(dimensions=32, epochs=2, workers=2),
@@ -52,13 +53,15 @@ def lastfm_loaded(runner: QueryRunner) -> bool:
 
 def ensure_lastfm(runner: QueryRunner, home: Path) -> None:
     """Load the vendored Last.fm graph unless it is there already (rejected rows go under ``home``)."""
+    guard.claim(runner)
     if lastfm_loaded(runner):
+        guard.unmark(runner)  # the tests see the graph alone; the session marks the database again at its end
         return
     from loaders import lastfm
     from loaders.pipeline import LoadOptions, rejects_folder, run_load
 
     # A partial graph or another test's leftovers would make the loader refuse to mix datasets.
-    clear_database(runner)
+    guard.clear_test_database(runner)
     config = lastfm.LastfmConfig(path=None)
     # server=None: the transactional load path needs no server settings (only --bulk does).
     run_load(lambda validation: lastfm.build_plan(config, validation), runner, LoadOptions(progress=False),

@@ -9,6 +9,7 @@ from mp2v.db.check import check_connection, connect
 from mp2v.db.runner import QueryRunner
 from mp2v.errors import ConnectionCheckError
 from tests.conftest import Backend
+from tests.cypher import query
 
 
 def _create_star(runner: QueryRunner) -> None:
@@ -61,7 +62,7 @@ def test_stream_stops_server_work_when_consumer_stops(db: QueryRunner) -> None:
         rows += len(batch)
     assert rows == 1
     # A long query abandoned after its first batch leaves no transaction running on the server.
-    long_running = db.stream("test/long_unwind", {"n": 50_000_000}, batch_size=1_000)
+    long_running = db.stream(query("long_unwind"), {"n": 50_000_000}, batch_size=1_000)
     first = next(long_running)
     assert len(first) == 1_000
     long_running.close()

@@ -16,6 +16,7 @@ from mp2v.walks.config import WalkConfig
 from mp2v.walks.corpus import WalkCorpus
 from mp2v.walks.gds_engine import GdsEngine
 from mp2v.walks.run import run_walks
+from tests.cypher import query
 from tests.graphs import create_graph
 
 ENGINES = ["gds", "cypher", "memory"]
@@ -32,10 +33,10 @@ def _random_graph(runner: QueryRunner, seed: int = 3) -> None:
 
 
 def _edges(runner: QueryRunner, rel_type: str) -> set[tuple[str, str]]:
-    rows = runner.read("test/edges_of_type", identifiers={"Type": rel_type})
+    rows = runner.read(query("edges_of_type", Type=rel_type))
     tokens = {}
     for label, prefix in (("User", "u"), ("Video", "v")):
-        for row in runner.read("test/node_ids", identifiers={"Label": label}):
+        for row in runner.read(query("node_ids", Label=label)):
             tokens[row["node"]] = f"{prefix}:{row['id']}"
     return {(tokens[r["source"]], tokens[r["target"]]) for r in rows}
 
@@ -185,7 +186,7 @@ def test_interrupted_gds_walk_drops_projection_and_stops_server_work(
 def test_held_out_relationships_are_never_walked(db: QueryRunner, tmp_path: Path, engine: str) -> None:
     # User 1's edge to video 12 (weight 5, the likeliest step) is a test interaction: walks must not use it.
     _fan_graph(db)
-    db.write("test/set_holdout", {"pairs": [[1, 12]], "split": "test"})
+    db.write(query("set_holdout"), {"pairs": [[1, 12]], "split": "test"})
     config = WalkConfig(metapaths=(parse_metapath(UVU),), walks_per_node=300, walk_length=6, engine=engine,  # type: ignore[arg-type]
                         exclude_holdout=("test", "validation"))
     run_walks(db, config, tmp_path / "h.txt", progress=False)

@@ -58,6 +58,8 @@ def test_installed_wheel_finds_its_cypher_files(tmp_path: Path) -> None:
     assert "mp2v/resources/cypher/admin/ping.cypher" in names
     assert "mp2v/resources/server/pom.xml" in names
     assert "mp2v/resources/docker/Dockerfile" in names
+    # Test-only code and queries stay in tests/ (the wheel ships no test helpers).
+    assert not [name for name in names if name.startswith("tests/") or "/cypher/test/" in name]
     assert any(name.startswith("mp2v/resources/data/lastfm-hetrec2011/") for name in names)
     assert len(names) == len(set(names)), "a file is in the wheel twice"
     probe = subprocess.run(
