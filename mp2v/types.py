@@ -17,8 +17,6 @@ Label: TypeAlias = str
 RelType: TypeAlias = str
 #: Direction of a metapath hop as written: ``-T->`` is OUT, ``<-T-`` is IN, ``-T-`` is BOTH.
 Direction = Literal["OUT", "IN", "BOTH"]
-#: Walk engines.
-EngineName = Literal["gds", "cypher", "memory"]
 #: Scoring rules for user -> item: cosine of input vectors, or the skip-gram score (input . output).
 ScoringRule = Literal["cosine", "dot"]
 #: Skip-gram trainers: gensim, or mp2v.training.numba_sgns with shared or type-aware (metapath2vec++) negatives.

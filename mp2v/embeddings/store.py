@@ -2,7 +2,7 @@
 
 A run folder (``<MP2V_HOME>/runs/<run id>/``) holds ``embeddings.npz`` (plain arrays, no pickles),
 ``run.json`` (method, dataset, graph fingerprint, configs, seed, timings) and, for Word2Vec runs,
-``model.gensim`` (a pickle, so it is only ever loaded from the project's own runs folder).
+``model.gensim`` (a pickle, kept for inspection by hand; the project never loads it).
 """
 
 from __future__ import annotations
@@ -147,14 +147,6 @@ class RunStore:
             self._cache[key] = StoredRun(key, folder, metadata, Embeddings.load(folder / "embeddings.npz"))
         return self._cache[key]
 
-    def load_gensim(self, run: str | Path) -> Any:
-        from gensim.models import Word2Vec
-
-        path = self._folder(run) / "model.gensim"
-        if not path.is_file():
-            raise ModelStoreError(f"run {run} has no gensim model (only Word2Vec runs keep one)")
-        return Word2Vec.load(str(path))
-
     def list(self) -> list[dict[str, Any]]:
         """Metadata of every run, oldest first."""
         if not self.root.is_dir():
@@ -172,5 +164,5 @@ class RunStore:
                       and (dataset is None or r.get("dataset") == dataset)]
         if not candidates:
             raise ModelStoreError(f"no trained run{' of ' + method if method else ''} in {self.root}: "
-                                  "run `mp2v demo` or `mp2v train` first")
+                                  "run `mp2v demo` or `mp2v evaluate` first")
         return self.load(candidates[-1]["run_id"])

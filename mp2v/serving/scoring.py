@@ -47,9 +47,6 @@ class Scorer:
     def __call__(self, user_rows: IndexArray) -> npt.NDArray[np.float32]:
         return np.asarray(self._users[user_rows] @ self._items_t, dtype=np.float32)
 
-    def query_vector(self, user_row: int) -> npt.NDArray[np.float32]:
-        return np.asarray(self._users[user_row], dtype=np.float32)
-
 
 def similar_items(embeddings: Embeddings, item_id: Any, k: int = 20) -> list[tuple[Any, float]]:
     """The ``k`` items closest to ``item_id`` by cosine of input vectors (the item itself excluded)."""

@@ -55,7 +55,8 @@ class TrainConfig:
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
-            raise ConfigError(f"invalid training settings: {', '.join(bad)} (see `mp2v train --help`)")
+            raise ConfigError(f"invalid training settings: {', '.join(bad)} "
+                              "(see `mp2v evaluate --help` for the training options)")
         if self.mode not in ("corpus_file", "iterable"):
             raise ConfigError(f"mode must be corpus_file or iterable, not {self.mode!r}")
 

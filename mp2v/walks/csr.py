@@ -29,10 +29,6 @@ class HopCsr:
     targets: npt.NDArray[np.int64]
     cumulative: npt.NDArray[np.float64]
 
-    @property
-    def edge_count(self) -> int:
-        return int(self.targets.size)
-
     def degrees(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         return self.indptr[rows + 1] - self.indptr[rows]
 

@@ -66,9 +66,6 @@ class NodeTable:
             raise KeyError(f"nodes {missing.tolist()} are not in the node table")
         return rows.astype(np.int64)
 
-    def tokens_of(self, internal_ids: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
-        return self.tokens[self.positions(internal_ids)]
-
     def label_of(self, internal_ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int8]:
         return self.labels[self.positions(internal_ids)]
 
