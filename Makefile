@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test test-all bench image lint clean
+.PHONY: setup demo test test-all test-gnn bench image lint clean
 
 setup: $(STAMP)
 
@@ -25,6 +25,12 @@ test: setup
 test-all: setup
 	$(BIN)/pytest
 
+# The optional GNN baseline (LightGCN) needs torch: PyPI's Linux wheel with its CUDA libraries (~5 GB
+# installed; it runs on the CPU when no GPU is there).
+test-gnn: setup
+	$(BIN)/pip install --quiet -e ".[test,gnn]"
+	$(BIN)/pytest -m gnn
+
 # bench_load wipes the database it loads into, so it gets a private server (its own home and port), stopped
 # afterwards; bench_walks starts its own too; training and serving use the demo's server and data.
 BENCH_LOAD_ENV := MP2V_HOME=$(CURDIR)/.mp2v/bench-load-server MP2V_BOLT_PORT=7692
@@ -40,6 +46,7 @@ image: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache
