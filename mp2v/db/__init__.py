@@ -1,1 +1,1 @@
-"""Everything that touches Neo4j: the local server, the one query runner, the startup check."""
+"""The one door to Neo4j: the query runner, named queries, database housekeeping and the startup check."""
