@@ -135,6 +135,7 @@ def test_fresh_home_starts_and_connects_first_time(private: Private) -> None:
     assert status.returncode == 0, status.stderr
 
 
+@pytest.mark.slow  # two Last.fm loads on the shared 2-core machine: minutes
 def test_server_killed_during_load_then_rerun_is_exact(private: Private) -> None:
     load = private.cli("load", "lastfm", "--no-progress", "--batch-size", "2000")
     line = _one_error_line(_kill_during(private, load, LISTENED, {}), "the load")
@@ -153,6 +154,7 @@ def test_server_killed_during_walk(private: Private, tmp_path: Path) -> None:
     assert "mp2v db start" in line, line
 
 
+@pytest.mark.slow  # needs the loaded graph; walks and trains before the fault
 def test_server_killed_during_evaluate(private: Private) -> None:
     private.run("db", "start")
     evaluate = private.cli("evaluate", "--stage", "validation", "--fresh", "--epochs", "1")
