@@ -147,6 +147,7 @@ def test_server_killed_during_load_then_rerun_is_exact(private: Private) -> None
     _loaded(private)
 
 
+@pytest.mark.slow  # walks the Last.fm graph the load test loaded
 def test_server_killed_during_walk(private: Private, tmp_path: Path) -> None:
     private.run("db", "start")
     walk = private.cli("walk", "--engine", "gds", "--walks-per-node", "100", "--out", str(tmp_path / "walks.txt"))
