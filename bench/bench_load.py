@@ -38,7 +38,7 @@ from loaders.rejects import Validation
 from mp2v.config import load_settings
 from mp2v.db.admin import clear_database
 from mp2v.db.check import connect
-from mp2v.ops.server import LocalServer
+from mp2v.ops.server import LocalServer, start_local
 from tests.data_factories import write_categories, write_large_matrix
 
 
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
         write_categories(kuairec_dir / "item_categories.csv", int(frame["video_id"].max()) + 1)
         print(f"generated {args.rows:,} interactions in {time.perf_counter() - started:.1f} s", flush=True)
     server = LocalServer(settings.server)
-    server.start()
+    settings, _ = start_local(settings)  # on a fresh home the password exists only once the server started
     runner = connect(settings.neo4j)
     options = LoadOptions(batch_size=args.batch_size, progress=False)
     rejects = workdir / "rejects"

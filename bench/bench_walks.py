@@ -98,7 +98,7 @@ from mp2v.db.queries import Statement  # noqa: E402
 from mp2v.db.runner import QueryRunner  # noqa: E402
 from mp2v.graph.metapath import Hop, parse_metapath  # noqa: E402
 from mp2v.graph.model import read_model  # noqa: E402
-from mp2v.ops.server import LocalServer  # noqa: E402
+from mp2v.ops.server import LocalServer, start_local  # noqa: E402
 from mp2v.walks.base import WalkBatch  # noqa: E402
 from mp2v.walks.config import WalkConfig, WalkTask  # noqa: E402
 from mp2v.walks.corpus import CorpusWriter, TaskSummary, sidecar_path  # noqa: E402
@@ -231,16 +231,19 @@ def scratch() -> Path:
 
 # -- server and data -------------------------------------------------------------------------------------------
 @contextmanager
-def bench_server(settings: Settings) -> Iterator[bool]:
-    """The private server, started if needed; stopped at the end only if this run started it."""
+def bench_server(settings: Settings) -> Iterator[Settings]:
+    """The private server, started if needed; stopped at the end only if this run started it.
+
+    Yields the settings to connect with: on a fresh home the password exists only once the server started.
+    """
     if not settings.neo4j.local:
         raise SystemExit("the benchmark needs the project's local server (NEO4J_URI must not be set)")
     server = LocalServer(settings.server)
-    started = server.start()
+    connected, started = start_local(settings)
     say(f"server on port {settings.server.bolt_port}: "
         f"{'already running' if started.already_running else f'started in {started.seconds:.0f} s'}")
     try:
-        yield not started.already_running
+        yield connected
     finally:
         if not started.already_running:
             server.stop()
@@ -688,7 +691,7 @@ def main() -> None:
                             "load_before": " ".join(f"{x:.1f}" for x in os.getloadavg()), "versions": versions()}
     reports: list[DatasetReport] = []
     points: list[SweepPoint] = []
-    with bench_server(settings):
+    with bench_server(settings) as settings:
         names = [args.only] if args.only else list(DATASETS)
         current = loaded_dataset(settings)
         names.sort(key=lambda n: n != current)  # the loaded dataset first: one bulk load less

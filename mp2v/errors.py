@@ -71,3 +71,19 @@ class ModelStoreError(Mp2vError):
 
 class EvaluationError(Mp2vError):
     """Inputs to an evaluation are inconsistent (shapes, splits, empty test sets)."""
+
+
+class DatabaseError(Mp2vError):
+    """A query failed at the driver boundary; the subclasses say why (the runner translates driver errors)."""
+
+
+class DatabaseUnavailableError(DatabaseError):
+    """The server did not answer (stopped, killed, unreachable) before or during a query."""
+
+
+class DatabaseAuthError(DatabaseError):
+    """The server rejected the credentials."""
+
+
+class QueryError(DatabaseError):
+    """The server refused a query: syntax, a constraint, a missing procedure, a resource limit."""

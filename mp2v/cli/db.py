@@ -8,7 +8,7 @@ from mp2v.cli.common import echo, one_line_errors, runner, settings
 from mp2v.db.admin import clear_database, graph_stats
 from mp2v.db.check import check_connection
 from mp2v.db.runner import QueryRunner
-from mp2v.ops.server import LocalServer
+from mp2v.ops.server import LocalServer, start_local
 
 app = typer.Typer(help="Start, stop and inspect the Neo4j + GDS server.", no_args_is_help=True)
 
@@ -18,10 +18,7 @@ app = typer.Typer(help="Start, stop and inspect the Neo4j + GDS server.", no_arg
 def start() -> None:
     """Start the local server (resolving the jars on first use) and wait until Bolt answers."""
     current = settings()
-    server = LocalServer(current.server)
-    initial = current.neo4j.password if current.neo4j.local and not server.settings.password_file.exists() \
-        and current.neo4j.password else None
-    result = server.start(initial_password=initial)
+    _, result = start_local(current)
     if result.already_running:
         echo(f"Neo4j is already running (pid {result.pid}) at {current.server.uri}")
     else:

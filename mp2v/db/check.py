@@ -5,11 +5,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import neo4j.exceptions
-
 from mp2v.config import SUPPORTED_GDS_PREFIX, Neo4jSettings
 from mp2v.db.runner import QueryRunner
-from mp2v.errors import ConnectionCheckError
+from mp2v.errors import ConfigError, ConnectionCheckError, DatabaseAuthError, DatabaseUnavailableError, QueryError
 
 #: The GDS procedures the project calls; the check names any that are missing.
 REQUIRED_GDS_PROCEDURES = (
@@ -53,17 +51,17 @@ def check_connection(runner: QueryRunner, *, require_gds: bool = True) -> Server
         )
     try:
         runner.verify()
-    except neo4j.exceptions.AuthError:
+    except DatabaseAuthError:
         hint = ("remove NEO4J_PASSWORD to use the local server's stored password" if settings.local
                 else "set NEO4J_USERNAME / NEO4J_PASSWORD to the server's credentials")
         raise ConnectionCheckError(
             f"Neo4j at {settings.uri} rejected the credentials of user '{settings.username}': {hint}"
         ) from None
-    except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired, OSError):
+    except (DatabaseUnavailableError, OSError):
         hint = "start it with `mp2v db start`" if settings.local else "check NEO4J_URI and that the server runs"
         raise ConnectionCheckError(f"Neo4j is not reachable at {settings.uri}: {hint}") from None
-    except neo4j.exceptions.ConfigurationError as error:
-        raise ConnectionCheckError(f"NEO4J_URI={settings.uri!r} is not usable: {error}") from None
+    except ConfigError as error:
+        raise ConnectionCheckError(str(error)) from None
     return server_info(runner, require_gds=require_gds)
 
 
@@ -102,15 +100,15 @@ def wait_until_ready(settings: Neo4jSettings, timeout_s: float = 60.0) -> None:
     with QueryRunner(settings) as runner:
         while time.monotonic() < deadline:
             try:
+                runner.verify()  # no transaction retries (and so no retry notes) while the server boots
                 runner.read("admin/ping")
                 return
-            except neo4j.exceptions.AuthError:
+            except DatabaseAuthError:
                 raise ConnectionCheckError(
                     f"Neo4j at {settings.uri} rejected the password: its data folder was initialised with "
                     "another one; set NEO4J_PASSWORD to that password"
                 ) from None
-            except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired,
-                    neo4j.exceptions.TransientError, OSError) as error:
+            except (DatabaseUnavailableError, QueryError, OSError) as error:
                 last_error = error
                 time.sleep(0.5)
     raise ConnectionCheckError(f"Neo4j at {settings.uri} did not answer within {timeout_s:.0f} s: {last_error}")

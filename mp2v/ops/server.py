@@ -6,7 +6,10 @@ from :mod:`mp2v.ops.jars`. Its state lives in ``ServerSettings.home``::
     conf/neo4j.conf   written on every start (port, memory and folders may change between starts)
     data/ logs/ run/ import/
     run/mp2v-neo4j.pid   the JVM's pid: stop and status use it, never a process name
-    password          the generated initial password (mode 600)
+    password          the generated initial password (created mode 600, never on a command line)
+
+The home folder and ``data/`` are private (mode 700) and the JVMs run with umask 077, so the database files
+and ``data/dbms/auth.ini`` are readable by their owner only.
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ import secrets
 import signal
 import socket
 import subprocess
+import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from mp2v.config import LOCAL_USERNAME, Neo4jSettings, ServerSettings
+from mp2v.config import LOCAL_USERNAME, Neo4jSettings, ServerSettings, Settings
 from mp2v.errors import ServerError
 from mp2v.ops.jars import JarSet, ensure_jars
 
@@ -40,6 +44,10 @@ JVM_FLAGS = [
     "-Dfile.encoding=UTF-8",
 ]
 MIN_PASSWORD_LENGTH = 8
+#: Files and folders of the server home are for their owner only.
+PRIVATE_UMASK = 0o077
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
 
 
 @dataclass(frozen=True)
@@ -121,8 +129,9 @@ class LocalServer:
     def prepare(self, initial_password: str | None = None) -> JarSet:
         """Resolve jars (once), write the configuration, set the initial password before the first start."""
         jars = ensure_jars(self.settings)
+        make_private_dir(self.home)
         for folder in ("conf", "data", "logs", "run", "import"):
-            (self.home / folder).mkdir(parents=True, exist_ok=True)
+            make_private_dir(self.home / folder)
         (self.home / "conf" / "neo4j.conf").write_text(neo4j_conf(self.settings, jars))
         if not (self.home / "data" / "databases" / "system").exists():
             self._set_initial_password(jars, initial_password)
@@ -132,16 +141,22 @@ class LocalServer:
         password = initial_password or self._stored_or_new_password()
         if len(password) < MIN_PASSWORD_LENGTH:
             raise ServerError(f"NEO4J_PASSWORD must have at least {MIN_PASSWORD_LENGTH} characters for Neo4j 5")
-        if initial_password is None:
-            self.settings.password_file.write_text(password + "\n")
-            self.settings.password_file.chmod(0o600)
+        if initial_password is None and not self.settings.password_file.exists():
+            write_private(self.settings.password_file, password + "\n")
         env = {**os.environ, "NEO4J_HOME": str(self.home), "NEO4J_CONF": str(self.home / "conf")}
-        completed = subprocess.run(
-            ["java", "-cp", f"{jars.lib}/*", ADMIN_CLASS, "dbms", "set-initial-password", password],
-            capture_output=True, text=True, env=env,
-        )
+        # The admin tool reads the password from its arguments only; picocli expands ``@file`` arguments, so
+        # the password goes through a private file instead of the process list (``ps`` shows argv to all).
+        with tempfile.TemporaryDirectory(dir=self.home / "run", prefix=".initial-") as tmp:
+            argfile = Path(tmp) / "password.args"
+            write_private(argfile, argfile_quote(password) + "\n")
+            completed = subprocess.run(
+                ["java", "-cp", f"{jars.lib}/*", ADMIN_CLASS, "dbms", "set-initial-password", f"@{argfile}"],
+                capture_output=True, text=True, env=env, umask=PRIVATE_UMASK,
+            )
         if completed.returncode != 0:
-            raise ServerError("setting the initial password failed: " + (completed.stderr or completed.stdout))
+            detail = " ".join((completed.stderr or completed.stdout).split())[-300:]
+            raise ServerError(f"setting the initial password of {self.home} failed: {detail}; see "
+                              "`java -version` (Java 17 or 21 is needed) and re-run `mp2v db start`")
 
     def _stored_or_new_password(self) -> str:
         try:
@@ -174,7 +189,7 @@ class LocalServer:
         with open(self.console_log, "ab") as log:
             process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True, cwd=self.home,
+                start_new_session=True, cwd=self.home, umask=PRIVATE_UMASK,
             )
         self.pid_file.write_text(f"{process.pid}\n")
         if wait:
@@ -226,6 +241,42 @@ class LocalServer:
             return "\n".join(self.console_log.read_text(errors="replace").splitlines()[-lines:])
         except FileNotFoundError:
             return "(no console log)"
+
+
+def start_local(settings: Settings, *, wait: bool = True) -> tuple[Settings, StartResult]:
+    """Start the local server and return settings that connect to it, with how the start went.
+
+    The connection must come from the started server: on a fresh home the password is generated by the start,
+    so settings read before it (``load_settings``) have none. With ``NEO4J_URI`` set (settings not local) the
+    local server is still started, but the settings are returned unchanged.
+    """
+    server = LocalServer(settings.server)
+    given = settings.neo4j.password if settings.neo4j.local else ""
+    initial = given if given and not settings.server.password_file.exists() else None
+    result = server.start(initial_password=initial, wait=wait)
+    if not settings.neo4j.local:
+        return settings, result
+    connection = replace(server.connection(given or None), database=settings.neo4j.database)
+    return replace(settings, neo4j=connection), result
+
+
+def make_private_dir(path: Path) -> None:
+    """Create ``path`` (and parents) and make it owner-only, also when it existed with looser modes."""
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    if path.stat().st_mode & 0o777 != PRIVATE_DIR_MODE:
+        path.chmod(PRIVATE_DIR_MODE)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Create ``path`` owner-only from the start (O_EXCL: never through an existing file or link)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+
+
+def argfile_quote(value: str) -> str:
+    """``value`` as one picocli @-file argument: double-quoted, with backslashes and quotes escaped."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _port_open(port: int) -> bool:

@@ -10,15 +10,16 @@ from mp2v.db.runner import QueryRunner
 from mp2v.errors import ConnectionCheckError
 from tests.conftest import Backend
 from tests.cypher import query
+from tests.cypher_helpers import cypher
 
 
 def _create_star(runner: QueryRunner) -> None:
     # A hub user 0 who watched videos 1..5; user 9 watched only video 1.
-    runner.gds().run_cypher(
+    cypher(runner,
         "UNWIND range(1, 5) AS v "
         "MERGE (u:User {id: 0}) MERGE (video:Video {id: v}) MERGE (u)-[:WATCHED]->(video)"
     )
-    runner.gds().run_cypher("MATCH (video:Video {id: 1}) MERGE (:User {id: 9})-[:WATCHED]->(video)")
+    cypher(runner, "MATCH (video:Video {id: 1}) MERGE (:User {id: 9})-[:WATCHED]->(video)")
 
 
 def test_server_has_gds_213(db: QueryRunner) -> None:
@@ -30,30 +31,29 @@ def test_server_has_gds_213(db: QueryRunner) -> None:
 
 def test_project_degree_and_random_walk(db: QueryRunner) -> None:
     _create_star(db)
-    gds = db.gds()
-    graph, result = gds.graph.project.native(
-        "star", ["User", "Video"], {"WATCHED": {"orientation": "UNDIRECTED"}}
-    )
+    projected = cypher(db, "CALL gds.graph.project('star', ['User', 'Video'], "
+                           "{WATCHED: {orientation: 'UNDIRECTED'}}) YIELD nodeCount, relationshipCount "
+                           "RETURN nodeCount, relationshipCount")
     try:
-        assert result.node_count == 7
-        assert result.relationship_count == 12  # 6 edges, both directions
-        degrees = gds.degree.stream(graph)
-        ids = [node["id"] for node in gds.util.as_nodes(degrees["nodeId"].tolist())]
-        by_node = dict(zip(ids, degrees["score"].tolist(), strict=True))
+        assert int(projected["nodeCount"][0]) == 7
+        assert int(projected["relationshipCount"][0]) == 12  # 6 edges, both directions
+        degrees = cypher(db, "CALL gds.degree.stream('star') YIELD nodeId, score "
+                             "RETURN gds.util.asNode(nodeId).id AS id, score")
+        by_node = dict(zip(degrees["id"].tolist(), degrees["score"].tolist(), strict=True))
         assert by_node[0] == 5.0 and by_node[9] == 1.0 and by_node[1] == 2.0
-        user9 = gds.util.find_node_id(["User"], {"id": 9})
-        walks = gds.random_walk.stream(
-            graph, walk_length=5, walks_per_node=20, source_nodes=[user9], random_seed=7, concurrency=1
-        )
+        ids = cypher(db, "MATCH (u:User {id: 9}), (h:User {id: 0}), (v:Video {id: 1}) "
+                         "RETURN id(u) AS user9, id(h) AS hub, id(v) AS video1")
+        user9, hub, video1 = (int(ids[column][0]) for column in ("user9", "hub", "video1"))
+        walks = cypher(db, "CALL gds.randomWalk.stream('star', {walkLength: 5, walksPerNode: 20, "
+                           "sourceNodes: [$user9], randomSeed: 7, concurrency: 1}) YIELD nodeIds RETURN nodeIds",
+                       {"user9": user9})
         assert len(walks) == 20
-        hub = gds.util.find_node_id(["User"], {"id": 0})
-        video1 = gds.util.find_node_id(["Video"], {"id": 1})
         for path in walks["nodeIds"]:
             assert path[0] == user9 and path[1] == video1  # user 9's only edge
             assert len(path) == 5
             assert set(path[2::2]) <= {user9, hub}  # even steps are users
     finally:
-        graph.drop()
+        cypher(db, "CALL gds.graph.drop('star') YIELD graphName RETURN graphName")
 
 
 def test_stream_stops_server_work_when_consumer_stops(db: QueryRunner) -> None:
@@ -66,7 +66,7 @@ def test_stream_stops_server_work_when_consumer_stops(db: QueryRunner) -> None:
     first = next(long_running)
     assert len(first) == 1_000
     long_running.close()
-    running = db.gds().run_cypher(
+    running = cypher(db,
         "SHOW TRANSACTIONS YIELD currentQuery "
         "WHERE currentQuery STARTS WITH '// Used by the runner' RETURN count(*) AS n"
     )

@@ -22,6 +22,7 @@ from mp2v.ops.jars import ensure_jars
 from mp2v.ops.server import neo4j_conf
 from tests import conftest
 from tests.conftest import Backend
+from tests.cypher_helpers import cypher
 from tests.data_factories import write_kuairec
 
 
@@ -48,8 +49,8 @@ def _degrees(stats: GraphStats) -> list[tuple[Any, ...]]:
 
 
 def _dump(db: QueryRunner) -> tuple[list[Any], list[Any]]:
-    nodes = db.gds().run_cypher("MATCH (n) RETURN labels(n) AS l, properties(n) AS p")
-    rels = db.gds().run_cypher(
+    nodes = cypher(db, "MATCH (n) RETURN labels(n) AS l, properties(n) AS p")
+    rels = cypher(db,
         "MATCH (a)-[r]->(b) RETURN labels(a)[0] AS la, a.id AS a, type(r) AS t, b.id AS b, properties(r) AS p")
     node_rows = sorted((tuple(row.l), sorted(row.p.items())) for row in nodes.itertuples())
     rel_rows = sorted((row.la, row.a, row.t, row.b, sorted(row.p.items())) for row in rels.itertuples())
@@ -83,5 +84,5 @@ def test_bulk_import_equals_transactional_load(db: QueryRunner, neo4j_backend: B
     # The same degrees; the mean may differ in the last bit (nodes are summed in store order).
     assert _degrees(after) == _degrees(stats)
     assert _dump(db) == (nodes, rels)
-    constraints = set(db.gds().run_cypher("SHOW CONSTRAINTS YIELD name RETURN name")["name"])
+    constraints = set(cypher(db, "SHOW CONSTRAINTS YIELD name RETURN name")["name"])
     assert constraints == {"user_id_unique", "video_id_unique", "category_id_unique", "dataset_name_unique"}

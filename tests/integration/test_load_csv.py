@@ -17,6 +17,7 @@ from mp2v.db.runner import QueryRunner
 from mp2v.errors import ConfigError
 from mp2v.graph.model import read_model
 from tests.conftest import Backend
+from tests.cypher_helpers import cypher
 
 OPTIONS = LoadOptions(progress=False, batch_size=2)  # tiny batches: several transactions per type
 
@@ -37,7 +38,7 @@ def test_generic_csv_load_and_rerun(db: QueryRunner, tmp_path: Path) -> None:
     stats = graph_stats(db)
     assert stats.labels == {"Listener": 3, "Song": 2, "Genre": 2, "Dataset": 1}
     assert stats.relationships == {"PLAYED": 3, "FOLLOWS": 2, "HAS_FEATURE": 2}
-    edge = db.gds().run_cypher("MATCH (:Listener {id: 'ann'})-[p:PLAYED]->(:Song {id: 'a'}) RETURN properties(p) AS p")
+    edge = cypher(db, "MATCH (:Listener {id: 'ann'})-[p:PLAYED]->(:Song {id: 'a'}) RETURN properties(p) AS p")
     assert edge["p"][0] == {"raw": 4.0, "count": 2, "weight": pytest.approx(1.6094379)}
     model = read_model(db)
     assert (model.user_label, model.item_label, model.interaction_type) == ("Listener", "Song", "PLAYED")

@@ -16,6 +16,7 @@ from mp2v.db.admin import graph_stats
 from mp2v.db.runner import QueryRunner
 from mp2v.errors import ConfigError, InputError
 from mp2v.graph.model import read_model
+from tests.cypher_helpers import cypher
 from tests.data_factories import BAD_CATEGORY_LINES, BAD_MATRIX_LINES, BAD_SOCIAL_LINES, write_kuairec
 
 OPTIONS = LoadOptions(progress=False)
@@ -28,7 +29,7 @@ def _builder(config: kuairec_loader.KuaiRecConfig) -> PlanBuilder:
 
 
 def _count(db: QueryRunner) -> int:
-    return int(db.gds().run_cypher("MATCH (n) RETURN count(n) AS n")["n"][0])
+    return int(cypher(db, "MATCH (n) RETURN count(n) AS n")["n"][0])
 
 
 def test_load_with_bad_rows_aggregation_and_rerun(db: QueryRunner, tmp_path: Path) -> None:
@@ -57,7 +58,7 @@ def test_load_with_bad_rows_aggregation_and_rerun(db: QueryRunner, tmp_path: Pat
 
     # One re-watched positive pair, property by property.
     pair = positives[positives["views"] > 1].iloc[0]
-    edge = db.gds().run_cypher(
+    edge = cypher(db,
         "MATCH (:User {id: $u})-[w:WATCHED]->(:Video {id: $v}) RETURN properties(w) AS p",
         params={"u": int(pair["user_id"]), "v": int(pair["video_id"])})["p"][0]
     assert edge["views"] == pair["views"] and edge["watch_ratio"] == pytest.approx(pair["watch_ratio"])
@@ -67,7 +68,7 @@ def test_load_with_bad_rows_aggregation_and_rerun(db: QueryRunner, tmp_path: Pat
     options = read_model(db).options
     assert {k: options[k] for k in ("matrix", "threshold", "cap")} == {"matrix": "big", "threshold": 2.0, "cap": 5.0}
     assert Path(options["folder"]).is_dir()  # recorded for the evaluation protocol (small_matrix.csv)
-    user = db.gds().run_cypher("MATCH (u:User {id: 0}) RETURN properties(u) AS p")["p"][0]
+    user = cypher(db, "MATCH (u:User {id: 0}) RETURN properties(u) AS p")["p"][0]
     assert {"active_degree", "register_days", "is_video_author"} <= set(user)
 
     again = run_load(_builder(config), db, OPTIONS, rejects_dir=tmp_path / "rejects")
@@ -89,7 +90,7 @@ def test_strict_and_max_share_stop_before_anything_is_written(db: QueryRunner, t
         run_load(_builder(config), db, LoadOptions(progress=False, max_reject_share=0.001),
                  rejects_dir=tmp_path / "r")
     assert _count(db) == 0
-    assert db.gds().run_cypher("SHOW CONSTRAINTS YIELD name RETURN count(*) AS n")["n"][0] == 0
+    assert cypher(db, "SHOW CONSTRAINTS YIELD name RETURN count(*) AS n")["n"][0] == 0
     result = run_load(_builder(config), db, LoadOptions(progress=False, max_reject_share=0.01),
                       rejects_dir=tmp_path / "r")
     assert result.plan.files[1].rejected == 2 and _count(db) > 0
@@ -102,6 +103,6 @@ def test_small_matrix_with_nan_timestamps_and_threshold(db: QueryRunner, tmp_pat
     assert result.plan.files[-1].rejected == 0
     stats = graph_stats(db, with_degrees=False)
     assert stats.relationships["WATCHED"] == 200  # threshold 0: every pair is positive
-    missing_ts = db.gds().run_cypher("MATCH ()-[w:WATCHED]->() WHERE w.ts IS NULL RETURN count(w) AS n")
+    missing_ts = cypher(db, "MATCH ()-[w:WATCHED]->() WHERE w.ts IS NULL RETURN count(w) AS n")
     assert int(missing_ts["n"][0]) == 15
     assert "FOLLOWS" not in stats.relationships

@@ -19,6 +19,7 @@ from mp2v.db.runner import QueryRunner
 from mp2v.graph.model import read_model
 from tests import conftest
 from tests.conftest import Backend
+from tests.cypher_helpers import cypher
 
 COUNTS = {"User": 1_892, "Artist": 17_632, "Tag": 11_946, "Dataset": 1}
 RELATIONSHIPS = {"LISTENED": 92_834, "FOLLOWS": 25_434, "HAS_TAG": 108_437}
@@ -34,7 +35,7 @@ def _build(validation: Validation) -> GraphPlan:
 
 
 def _checksums(db: QueryRunner) -> dict[str, Any]:
-    frame = db.gds().run_cypher(
+    frame = cypher(db,
         "MATCH (:User)-[l:LISTENED]->(:Artist) WITH sum(l.plays) AS plays, sum(l.weight) AS weight "
         "MATCH (:Artist)-[t:HAS_TAG]->(:Tag) "
         "RETURN plays, weight, sum(t.count) AS tag_count, sum(t.weight) AS tag_weight"
@@ -65,7 +66,7 @@ def test_interrupted_load_rerun_and_idempotence(db: QueryRunner, tmp_path: Path)
     sums = _checksums(db)
     assert sums["tag_count"] == 186_479 - 1_538
     assert read_model(db) == completed.plan.model
-    follows_both_ways = db.gds().run_cypher(
+    follows_both_ways = cypher(db,
         "MATCH (a:User)-[:FOLLOWS]->(b:User) WHERE NOT (b)-[:FOLLOWS]->(a) RETURN count(*) AS n")
     assert int(follows_both_ways["n"][0]) == 0
 

@@ -17,6 +17,7 @@ from mp2v.walks.corpus import WalkCorpus
 from mp2v.walks.gds_engine import GdsEngine
 from mp2v.walks.run import run_walks
 from tests.cypher import query
+from tests.cypher_helpers import cypher
 from tests.graphs import create_graph
 
 ENGINES = ["gds", "cypher", "memory"]
@@ -176,7 +177,7 @@ def test_interrupted_gds_walk_drops_projection_and_stops_server_work(
         run_walks(db, config, tmp_path / "i.txt", progress=False, engine=engine)
     assert terminated == [1]  # the running server transaction was found and terminated
     assert db.read("admin/list_gds_graphs") == []
-    running = db.gds().run_cypher("SHOW TRANSACTIONS YIELD currentQuery "
+    running = cypher(db, "SHOW TRANSACTIONS YIELD currentQuery "
                                   "WHERE currentQuery STARTS WITH 'CALL gds.randomWalk' RETURN count(*) AS n")
     assert int(running["n"][0]) == 0
     assert not (tmp_path / "i.txt").exists() and not list(tmp_path.glob(".*partial"))
