@@ -253,13 +253,13 @@ def _short_rows(path: Path, spec: TableSpec, header: list[str], frame: pd.DataFr
     if not empty.any():
         return frame, lines
     raw = raw_lines(path, lines[empty], spec.encoding, limit=_SHORT_CHECK_BYTES)
-    quoting = csv.QUOTE_MINIMAL if spec.quoted else csv.QUOTE_NONE
     short = np.zeros(len(frame), dtype=bool)
     for index in np.flatnonzero(empty):
         text = raw.get(int(lines[index]), "")
         if len(text.encode(spec.encoding, errors="replace")) >= _SHORT_CHECK_BYTES:
             continue  # a cut line cannot be counted; its cells are checked as usual
-        fields = next(csv.reader([text], delimiter=spec.delimiter, quoting=quoting), [])
+        fields = next(csv.reader([text], delimiter=spec.delimiter,
+                                 quoting=csv.QUOTE_MINIMAL if spec.quoted else csv.QUOTE_NONE), [])
         if len(fields) < len(header):
             short[index] = True
             malformed[int(lines[index])] = fields_reason(len(fields), len(header))

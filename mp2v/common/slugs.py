@@ -7,7 +7,7 @@ import re
 from mp2v.errors import ConfigError
 
 SLUG_MAX = 64
-_SLUG = re.compile(r"[A-Za-z0-9_-]{1,%d}" % SLUG_MAX)
+_SLUG = re.compile(rf"[A-Za-z0-9_-]{{1,{SLUG_MAX}}}")
 _NOT_SLUG = re.compile(r"[^A-Za-z0-9_-]+")
 
 
