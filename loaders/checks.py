@@ -15,6 +15,7 @@ import pandas as pd
 
 from loaders.reading import RawTable
 from loaders.rejects import FileCheck, records
+from loaders.text import quote
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -60,11 +61,16 @@ class RowChecker:
         self.bad |= new
 
     def reject_where(self, mask: BoolArray | pd.Series, field: str, template: str, values: pd.Series) -> None:
-        """Reject rows in ``mask``; ``template`` is formatted with each row's ``value`` (only bad rows)."""
+        """Reject rows in ``mask``; ``template`` is formatted with each row's ``value`` (only bad rows).
+
+        Text values are quoted and cut to :data:`loaders.text.SHOWN` characters: a 100 MB cell must not make a
+        100 MB reason (it ends up in messages and reject files).
+        """
         new = np.asarray(mask, dtype=bool) & ~self.bad
         if new.any():
             reasons = np.full(len(new), "", dtype=object)
-            reasons[new] = [template.format(value=v) for v in values.to_numpy()[new]]
+            reasons[new] = [template.format(value=quote(v) if isinstance(v, str) else v)
+                            for v in values.to_numpy()[new]]
             self.reject(new, field, reasons)
 
     def reject_entries(self, rows: IntArray, field: str, reasons: Sequence[str]) -> None:
@@ -126,7 +132,7 @@ class RowChecker:
             self.reject(text.eq("").to_numpy(), column, "missing value")
             number = pd.to_numeric(text, errors="coerce").astype("float64").to_numpy()
             fails = ~np.isfinite(number) | (np.mod(number, 1) != 0) | (np.abs(number) >= _MAX_EXACT)
-            self.reject_where(fails, column, "{value!r} is not an integer", text)
+            self.reject_where(fails, column, "{value} is not an integer", text)
             values = np.where(self.bad | fails, 0, number).astype(np.int64)
         if minimum is not None:
             self.reject_where(values < minimum, column, f"{{value}} is below the minimum {minimum}",
@@ -149,7 +155,7 @@ class RowChecker:
                 self.reject(empty, column, "missing value; expected a finite number")
             spelled_nan = text.str.lower().isin(["nan", "-nan", "na", "null", "none"]).to_numpy()
             self.reject(spelled_nan, column, "NaN is not allowed; expected a finite number")
-            self.reject_where(np.isnan(values) & ~empty, column, "{value!r} is not a number", text)
+            self.reject_where(np.isnan(values) & ~empty, column, "{value} is not a number", text)
             missing = empty
         self.reject_where(np.isinf(values), column, "{value} is infinite; expected a finite number",
                           pd.Series(values))
@@ -166,7 +172,7 @@ class RowChecker:
         """
         text = self._text(column).str.strip()
         shape_ok = text.str.fullmatch(_INT_LIST).fillna(False).to_numpy(dtype=bool)
-        self.reject_where(~shape_ok, column, "{value!r} is not a list of integers like [4202,7126]", text)
+        self.reject_where(~shape_ok, column, "{value} is not a list of integers like [4202,7126]", text)
         inner = text[self.ok].str.slice(1, -1).str.replace(r"\s+", "", regex=True)
         entries = inner.str.split(",").explode()
         entries = entries[entries.notna() & entries.ne("")]

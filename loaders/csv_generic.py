@@ -25,6 +25,7 @@ from loaders.lastfm import count_asymmetric
 from loaders.plan import GraphPlan, NodeSet, RelationshipSet
 from loaders.reading import TableSpec, read_table
 from loaders.rejects import FileCheck, Validation
+from mp2v.common.slugs import check_slug
 from mp2v.errors import ConfigError
 from mp2v.graph.model import GraphModel
 
@@ -81,8 +82,7 @@ class CsvConfig:
             raise ConfigError(f"--user-col and --item-col are both {self.columns.user!r}")
         if self.id_type not in ("integer", "string") or self.weight_transform not in FORMULAS:
             raise ConfigError("--id-type is integer|string and --weight-transform raw|log1p|binary")
-        if not self.dataset.strip():
-            raise ConfigError("--dataset must not be empty")
+        check_slug(self.dataset, "--dataset")
 
     @property
     def sep(self) -> str:
@@ -114,6 +114,11 @@ def build_plan(config: CsvConfig, validation: Validation) -> GraphPlan:
     nodes = [NodeSet(labels.user, pd.DataFrame({"id": users})), NodeSet(labels.item, pd.DataFrame({"id": items}))]
     relationships = [RelationshipSet(labels.interaction, labels.user, labels.item, interactions,
                                      "merge_interactions")]
+    notes: list[str] = []
+    if config.follows is None:
+        notes.append(f"follows: no --follows file given, no {labels.follow} loaded")
+    if config.features is None:
+        notes.append(f"features: no --features file given, no {labels.has_feature} loaded")
     if config.follows is not None:
         follows, check = _pairs(config, config.follows, config.columns.follower, config.columns.followed,
                                 users, users, "user")
@@ -124,8 +129,10 @@ def build_plan(config: CsvConfig, validation: Validation) -> GraphPlan:
                                  items, None, "feature")
         files.append(validation.accept(check))
         nodes.append(NodeSet(labels.feature, pd.DataFrame({"id": np.unique(features["end"].to_numpy())})))
-        relationships.append(RelationshipSet(labels.has_feature, labels.item, labels.feature, features))
-    return GraphPlan(model=config.model(), nodes=nodes, relationships=relationships, files=files,
+        # Items the file describes: a re-load replaces exactly their features.
+        relationships.append(RelationshipSet(labels.has_feature, labels.item, labels.feature, features,
+                                             replace_for=features["start"].drop_duplicates().to_numpy()))
+    return GraphPlan(model=config.model(), nodes=nodes, relationships=relationships, files=files, notes=notes,
                      structural_options=("id_type",), id_type=config.id_type)
 
 

@@ -11,8 +11,10 @@ Only positive pairs (max watch_ratio >= threshold) become WATCHED edges (see :mo
 R-MP2V weight: ``weight = min(watch_ratio, cap)`` (cap 5.0 by default): very short videos loop-played give
 watch ratios of 50 and more, which would otherwise pull nearly every weighted walk step to them.
 
-Known ids: videos are those of item_categories.csv when present (matrix rows of other videos are rejected);
-users are those of the matrix and of user_features.csv (social_network rows naming other users are rejected).
+Known ids: videos are those of the matrix rows themselves plus those of item_categories.csv; users are those
+of the matrix and of user_features.csv (social_network rows naming other users are rejected). Categories are
+side information: a bad item_categories.csv line loses that line only, never the video's interactions, and a
+re-load makes each listed video's stored categories equal to the file (``RelationshipSet.replace_for``).
 """
 
 from __future__ import annotations
@@ -74,6 +76,9 @@ def data_folder(path: Path, matrix_file: str) -> Path:
     for folder in (path, path / "data"):
         if (folder / matrix_file).is_file():
             return folder
+    if path.is_file():
+        raise InputError(f"is a file, not a folder; point at the folder that holds it and {matrix_file} "
+                         f"(e.g. {str(path.parent)!r})", path=path)
     if not path.is_dir():
         raise InputError("no such folder; point at the folder with the KuaiRec CSV files", path=path)
     found = ", ".join(sorted(p.name for p in path.iterdir())[:12]) or "nothing"
@@ -94,16 +99,19 @@ def build_plan(config: KuaiRecConfig, validation: Validation) -> GraphPlan:
     if check is not None:
         files.append(validation.accept(check))
     else:
-        notes.append("item_categories.csv not found: no Category nodes; videos come from the matrix only")
+        notes.append("item_categories.csv: not present, no Category nodes or IN_CATEGORY loaded")
     user_props, check = _user_features(folder / "user_features.csv")
     if check is not None:
         files.append(validation.accept(check))
+    else:
+        notes.append("user_features.csv: not present, User nodes get no activity properties")
 
-    matrix = read_kuairec_matrix(folder / matrix_file, config.threshold,
-                                 videos=catalogue if len(categories) else None)
+    # Videos are known from the matrix rows themselves: categories are side information, and a bad
+    # category line must never cost a video its interactions.
+    matrix = read_kuairec_matrix(folder / matrix_file, config.threshold)
     files.append(validation.accept(matrix.check))
     users = np.union1d(matrix.users, user_props["id"].to_numpy(dtype=np.int64))
-    videos = catalogue if len(categories) else matrix.videos
+    videos = np.union1d(matrix.videos, catalogue)
     positives = matrix.positives()
     watched = pd.DataFrame({
         "start": positives["user_id"].to_numpy(), "end": positives["video_id"].to_numpy(),
@@ -118,9 +126,13 @@ def build_plan(config: KuaiRecConfig, validation: Validation) -> GraphPlan:
     follows, check = _social(folder / "social_network.csv", users)
     if check is not None:
         files.append(validation.accept(check))
+    else:
+        notes.append("social_network.csv: not present, no FOLLOWS loaded")
     video_props, check = _daily_features(folder / "item_daily_features.csv", videos)
     if check is not None:
         files.append(validation.accept(check))
+    else:
+        notes.append("item_daily_features.csv: not present, Video nodes get no author/type/tag properties")
 
     user_nodes = pd.DataFrame({"id": users}).merge(user_props, on="id", how="left")
     video_nodes = pd.DataFrame({"id": videos}).merge(video_props, on="id", how="left")
@@ -131,7 +143,7 @@ def build_plan(config: KuaiRecConfig, validation: Validation) -> GraphPlan:
         relationships=[
             RelationshipSet("WATCHED", "User", "Video", watched, "merge_watched"),
             RelationshipSet("FOLLOWS", "User", "User", follows, "merge_links"),
-            RelationshipSet("IN_CATEGORY", "Video", "Category", categories, "merge_links"),
+            RelationshipSet("IN_CATEGORY", "Video", "Category", categories, "merge_links", replace_for=catalogue),
         ],
         files=files, notes=notes, structural_options=("matrix", "threshold"),
     )
@@ -199,7 +211,7 @@ def _daily_features(path: Path, videos: IdArray) -> tuple[pd.DataFrame, FileChec
     table = read_table(path, ITEM_DAILY)
     check = RowChecker(table)
     props = pd.DataFrame({"id": check.integers("video_id"), "date": check.integers("date")})
-    check.members(props["id"].to_numpy(), videos, "video_id", "video (not in item_categories.csv / the matrix)")
+    check.members(props["id"].to_numpy(), videos, "video_id", "video (not in the matrix / item_categories.csv)")
     if table.has("author_id"):
         props["author_id"] = nullable_ints(check.numbers("author_id", allow_empty=True))
     for column in ("video_type", "upload_dt", "video_tag_name"):

@@ -85,6 +85,9 @@ def find_file(folder: Path, name: str) -> Path:
     for candidate in (folder / name, folder / f"{name}.gz"):
         if candidate.is_file():
             return candidate
+    if folder.is_file():
+        raise InputError(f"is a file, not a folder; point at the folder that holds it and {name} "
+                         f"(e.g. {str(folder.parent)!r})", path=folder)
     if not folder.is_dir():
         raise InputError("no such folder; point at the unpacked hetrec2011-lastfm-2k folder", path=folder)
     raise InputError(f"has no {name} (nor {name}.gz); point at the unpacked hetrec2011-lastfm-2k folder",
@@ -115,8 +118,8 @@ def build_plan(config: LastfmConfig, validation: Validation) -> GraphPlan:
     follows, check = _user_friends(find_file(folder, "user_friends.dat"))
     files.append(validation.accept(check))
     users = np.union1d(listened["start"].to_numpy(), np.union1d(follows["start"], follows["end"]))
-    has_tag, check = _tag_assignments(find_file(folder, "user_taggedartists.dat"), users,
-                                      artists["id"].to_numpy(), tags["id"].to_numpy())
+    has_tag, tagged, check = _tag_assignments(find_file(folder, "user_taggedartists.dat"), users,
+                                              artists["id"].to_numpy(), tags["id"].to_numpy())
     files.append(validation.accept(check))
 
     return GraphPlan(
@@ -126,7 +129,7 @@ def build_plan(config: LastfmConfig, validation: Validation) -> GraphPlan:
         relationships=[
             RelationshipSet("LISTENED", "User", "Artist", listened, "merge_plays"),
             RelationshipSet("FOLLOWS", "User", "User", follows, "merge_links"),
-            RelationshipSet("HAS_TAG", "Artist", "Tag", has_tag, "merge_counts"),
+            RelationshipSet("HAS_TAG", "Artist", "Tag", has_tag, "merge_counts", replace_for=tagged),
         ],
         files=files,
     )
@@ -179,7 +182,8 @@ def count_asymmetric(edges: pd.DataFrame) -> int:
 
 
 def _tag_assignments(path: Path, users: np.ndarray, artists: np.ndarray, tags: np.ndarray
-                     ) -> tuple[pd.DataFrame, FileCheck]:
+                     ) -> tuple[pd.DataFrame, np.ndarray, FileCheck]:
+    """HAS_TAG edges, and the artists the file describes (a re-load replaces exactly their tags)."""
     check = RowChecker(read_table(path, USER_TAGGED))
     user_ids = check.integers("userID")
     artist_ids = check.integers("artistID")
@@ -192,4 +196,4 @@ def _tag_assignments(path: Path, users: np.ndarray, artists: np.ndarray, tags: n
     counts = (pd.DataFrame({"start": artist_ids[keep], "end": tag_ids[keep]})
               .groupby(["start", "end"], sort=True).size().rename("count").reset_index())
     counts["weight"] = np.log1p(counts["count"].to_numpy(dtype=np.float64))
-    return counts, check.finish("user_taggedartists.dat")
+    return counts, np.unique(artist_ids[keep]), check.finish("user_taggedartists.dat")

@@ -11,6 +11,7 @@ from loaders.bulk import BulkResult, bulk_load, preflight
 from loaders.plan import GraphPlan
 from loaders.rejects import RejectPolicy, Validation
 from loaders.writer import BatchHook, WriteOptions, WriteResult, write_plan
+from mp2v.common.slugs import check_slug
 from mp2v.config import ServerSettings
 from mp2v.db.runner import QueryRunner
 from mp2v.errors import ConfigError
@@ -59,8 +60,8 @@ class LoadResult:
 
 
 def rejects_folder(home: Path, dataset: str) -> Path:
-    """``<MP2V_HOME>/rejects/<dataset>``."""
-    return home / "rejects" / dataset
+    """``<MP2V_HOME>/rejects/<dataset>``; ``dataset`` must be a slug, so the folder stays under ``home``."""
+    return home / "rejects" / check_slug(dataset, "--dataset")
 
 
 def run_load(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from loaders.rejects import FileCheck
@@ -44,10 +45,22 @@ class RelationshipSet:
     end_label: Label
     frame: pd.DataFrame
     query: str = "merge_links"
+    #: Side information (categories, tags, features): the start ids the file describes. A re-load deletes
+    #: their relationships of this type that ``frame`` no longer lists, so the stored side information equals
+    #: the file. None: merge only (interactions, follows).
+    replace_for: np.ndarray | None = None
 
     @property
     def properties(self) -> list[str]:
         return [c for c in self.frame.columns if c not in ("start", "end")]
+
+    def listed_ends(self) -> pd.DataFrame:
+        """One row per id of ``replace_for``: ``start`` and ``ends`` (the end ids the file lists, maybe none)."""
+        starts = pd.Series(self.replace_for if self.replace_for is not None else [], name="start")
+        grouped = self.frame.groupby("start", sort=False)["end"].agg(list)
+        ends = grouped.reindex(starts.drop_duplicates().to_numpy())
+        return pd.DataFrame({"start": ends.index.to_numpy(),
+                             "ends": [value if isinstance(value, list) else [] for value in ends.to_numpy()]})
 
     def __len__(self) -> int:
         return len(self.frame)

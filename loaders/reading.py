@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from loaders.text import RAW_LINE_BYTES, clip, quote
 from mp2v.errors import InputError
 
 # Magic numbers of formats people hand over by mistake, and what to tell them.
@@ -36,8 +37,9 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\xff\xfe", "is UTF-16 encoded: re-save it as UTF-8"),
     (b"\xfe\xff", "is UTF-16 encoded: re-save it as UTF-8"),
 )
-_SKIPPED_LINE = re.compile(r"Skipping line (\d+): (.*)")
+_SKIPPED_LINE = re.compile(r"Skipping line (\d+): expected (\d+) fields?, saw (\d+)")
 _SNIFF_BYTES = 8192
+_SHORT_CHECK_BYTES = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -110,11 +112,14 @@ def read_table(path: Path | str, spec: TableSpec) -> RawTable:
                          "spans several lines; put each row on one line", path=path)
     lines = np.setdiff1d(np.arange(2, total + 2, dtype=np.int64), np.fromiter(malformed, dtype=np.int64))
     frame = frame[[c for c in header if c in spec.known]].reset_index(drop=True)
+    frame, lines = _short_rows(path, spec, header, frame, lines, malformed)
     return RawTable(path, spec, frame, lines, header, typed, malformed, notes)
 
 
 def read_header(path: Path, spec: TableSpec) -> list[str]:
     """The column names on line 1, after ruling out empty, binary and JSON files."""
+    if path.is_dir():
+        raise InputError("is a folder, not a file; pass the file itself (e.g. a .csv file inside it)", path=path)
     if not path.is_file():
         raise InputError("no such file (check the path)", path=path)
     try:
@@ -149,7 +154,7 @@ def check_columns(path: Path, header: list[str], spec: TableSpec) -> list[str]:
     """Raise for missing or repeated columns; return notes about extra columns that are ignored."""
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
-        raise InputError(f"column {repeated[0]!r} appears twice in the header", path=path, line=1,
+        raise InputError(f"column {quote(repeated[0])} appears twice in the header", path=path, line=1,
                          field=repeated[0])
     missing = [name for name in spec.required if name not in header]
     unknown = [name for name in header if name not in spec.known]
@@ -158,12 +163,12 @@ def check_columns(path: Path, header: list[str], spec: TableSpec) -> list[str]:
         raise InputError(
             f"missing column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}; "
             f"expected {spec.delimiter!r}-separated columns {', '.join(spec.required)}; "
-            f"found {', '.join(header)}{shown}",
+            f"found {clip(', '.join(header))}{shown}",
             path=path, line=1, field=missing[0],
         )
     if unknown and not spec.other_columns_ok:
         return [f"{path.name}: ignored unknown column{'s' if len(unknown) > 1 else ''} "
-                f"{', '.join(map(repr, unknown))} (line 1)"]
+                f"{clip(', '.join(map(repr, unknown)))} (line 1)"]
     return []
 
 
@@ -223,10 +228,44 @@ def _parse(path: Path, spec: TableSpec, **options: Any) -> tuple[pd.DataFrame, d
             raise InputError(f"cannot be read ({error}); re-download or unpack it", path=path) from None
     malformed: dict[int, str] = {}
     for warning in caught:
-        for number, reason in _SKIPPED_LINE.findall(str(warning.message)):
-            malformed[int(number)] = f"wrong number of fields: {reason.strip()}"
+        for number, expected, saw in _SKIPPED_LINE.findall(str(warning.message)):
+            malformed[int(number)] = fields_reason(int(saw), int(expected))
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     return frame, malformed
+
+
+def fields_reason(saw: int, expected: int) -> str:
+    return "blank line" if saw == 0 else f"{saw} field{'s' if saw != 1 else ''}, expected {expected}"
+
+
+def _short_rows(path: Path, spec: TableSpec, header: list[str], frame: pd.DataFrame,
+                lines: npt.NDArray[np.int64], malformed: dict[int, str],
+                ) -> tuple[pd.DataFrame, npt.NDArray[np.int64]]:
+    """Move rows with too few fields to ``malformed`` (pandas fills them with empty cells silently).
+
+    Only rows whose last column is empty can be short, so only their raw lines are read and split again.
+    """
+    last = header[-1]
+    if last not in frame.columns or frame.empty:
+        return frame, lines
+    cells = frame[last].to_numpy(dtype=object)
+    empty = pd.isna(cells) | (cells == "")
+    if not empty.any():
+        return frame, lines
+    raw = raw_lines(path, lines[empty], spec.encoding, limit=_SHORT_CHECK_BYTES)
+    short = np.zeros(len(frame), dtype=bool)
+    for index in np.flatnonzero(empty):
+        text = raw.get(int(lines[index]), "")
+        if len(text.encode(spec.encoding, errors="replace")) >= _SHORT_CHECK_BYTES:
+            continue  # a cut line cannot be counted; its cells are checked as usual
+        fields = next(csv.reader([text], delimiter=spec.delimiter,
+                                 quoting=csv.QUOTE_MINIMAL if spec.quoted else csv.QUOTE_NONE), [])
+        if len(fields) < len(header):
+            short[index] = True
+            malformed[int(lines[index])] = fields_reason(len(fields), len(header))
+    if not short.any():
+        return frame, lines
+    return frame[~short].reset_index(drop=True), lines[~short]
 
 
 def count_lines(path: Path) -> int:
@@ -239,17 +278,49 @@ def count_lines(path: Path) -> int:
     return count + (last != b"\n")
 
 
-def raw_lines(path: Path, wanted: npt.NDArray[np.int64], encoding: str) -> dict[int, str]:
-    """The original text of some lines (for reject files), undecodable bytes shown as ``\\xNN``."""
-    targets = set(int(n) for n in wanted)
+def raw_lines(path: Path, wanted: npt.NDArray[np.int64], encoding: str, *,
+              limit: int = RAW_LINE_BYTES) -> dict[int, str]:
+    """The original text of some lines (for reject files), undecodable bytes shown as ``\\xNN``.
+
+    Read in 1 MiB chunks and cut after ``limit`` bytes (``... (N bytes)`` appended): a 100 MB line costs
+    ``limit`` bytes of memory here, not 100 MB.
+    """
+    targets = sorted(set(int(n) for n in wanted))
     found: dict[int, str] = {}
     if not targets:
         return found
-    last = max(targets)
+    pending = iter(targets)
+    target = next(pending)
+    number, kept, length = 1, bytearray(), 0
     with open_binary(path) as handle:
-        for number, raw in enumerate(handle, start=1):
-            if number in targets:
-                found[number] = raw.rstrip(b"\r\n").decode(encoding, errors="backslashreplace")
-            if number >= last:
-                break
+        while chunk := handle.read(1 << 20):
+            newlines = chunk.count(b"\n")
+            if number != target and number + newlines < target:
+                number += newlines  # no wanted line starts or continues in this chunk
+                continue
+            start = 0
+            while True:
+                end = chunk.find(b"\n", start)
+                piece = chunk[start:] if end < 0 else chunk[start:end]
+                if number == target:
+                    kept += piece[:max(limit - len(kept), 0)]
+                    length += len(piece)
+                if end < 0:
+                    break
+                if number == target:
+                    found[number] = _cut_line(bytes(kept), length, limit, encoding)
+                    kept, length = bytearray(), 0
+                    target = next(pending, 0)
+                    if target == 0:
+                        return found
+                number += 1
+                start = end + 1
+    if number == target and length:
+        found[number] = _cut_line(bytes(kept), length, limit, encoding)
     return found
+
+
+def _cut_line(kept: bytes, length: int, limit: int, encoding: str) -> str:
+    if length <= limit:
+        return kept.rstrip(b"\r").decode(encoding, errors="backslashreplace")
+    return f"{kept.decode(encoding, errors='backslashreplace')}... ({length:,} bytes)"

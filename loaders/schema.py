@@ -28,7 +28,7 @@ def stored_model(runner: QueryRunner) -> GraphModel | None:
 
 
 def check_reload(runner: QueryRunner, model: GraphModel, structural_options: tuple[str, ...]) -> None:
-    """Refuse a re-load whose options would change which edges exist (a load never deletes anything).
+    """Refuse a re-load whose options would change which edges exist (interactions are merge-only).
 
     Other datasets are refused by :func:`write_model` itself; this check runs first so that a refused load
     has written nothing at all, not even constraints.
@@ -44,8 +44,8 @@ def check_reload(runner: QueryRunner, model: GraphModel, structural_options: tup
         detail = ", ".join(f"{key} {old!r} -> {new!r}" for key, (old, new) in changed.items())
         raise ConfigError(
             f"the database already holds {model.dataset!r} loaded with other options ({detail}); loading on "
-            "top would keep the edges of the old options (loads never delete): run `mp2v db clear` first, "
-            "or load with the same options"
+            "top would keep the edges of the old options (loads never delete interactions): run `mp2v db clear` "
+            "first, or load with the same options"
         )
     if (existing.labels, existing.interaction_type) != (model.labels, model.interaction_type):
         raise ConfigError(

@@ -20,6 +20,10 @@ def summary_lines(result: LoadResult) -> list[str]:
         for step in result.write.steps:
             lines.append(f"  {step.kind[:4] + ' ' + step.name:<26} {step.rows:>12,} {step.created:>10,} "
                          f"{step.seconds:>11.1f} {step.rows_per_second:>10,.0f}")
+        for step in result.write.steps:
+            if step.deleted:
+                lines.append(f"  note: {step.name}: {step.deleted:,} relationships the files no longer list "
+                             "were deleted (side information equals the files)")
         lines.append(f"seconds: validation {result.validate_seconds:.1f}, schema {result.write.schema_seconds:.1f}, "
                      f"writing {result.write.seconds - result.write.schema_seconds:.1f}, total {result.seconds:.1f}")
     if result.bulk is not None:

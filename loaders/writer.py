@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -53,6 +53,8 @@ class StepResult:
     rows: int
     created: int
     seconds: float
+    #: Side-information relationships the files no longer list, deleted by a re-load.
+    deleted: int = 0
 
     @property
     def rows_per_second(self) -> float:
@@ -80,8 +82,27 @@ def write_plan(runner: QueryRunner, plan: GraphPlan, options: WriteOptions = Wri
     for nodes in plan.nodes:
         result.steps.append(write_nodes(runner, nodes, options))
     for relationships in plan.relationships:
-        result.steps.append(write_relationships(runner, relationships, options))
+        step = write_relationships(runner, relationships, options)
+        if relationships.replace_for is not None:
+            step = prune_relationships(runner, relationships, options, step)
+        result.steps.append(step)
     return result
+
+
+def prune_relationships(runner: QueryRunner, rels: RelationshipSet, options: WriteOptions,
+                        step: StepResult) -> StepResult:
+    """After merging side information, delete the relationships of ``rels.replace_for`` that the file no
+    longer lists (batches of items, one session: each item's edges are touched by one batch only)."""
+    started = time.perf_counter()
+    listed = rels.listed_ends()
+    identifiers = {"Start": rels.start_label, "End": rels.end_label, "Type": rels.type}
+    deleted = 0
+    for batch in _batches(listed, options.batch_size):
+        rows = [[_plain(start), [_plain(end) for end in ends]]
+                for start, ends in zip(batch["start"].tolist(), batch["ends"].tolist(), strict=True)]
+        _, counters = runner.write("load/prune_links", {"rows": rows}, identifiers=identifiers)
+        deleted += counters.relationships_deleted
+    return replace(step, deleted=deleted, seconds=step.seconds + time.perf_counter() - started)
 
 
 def write_nodes(runner: QueryRunner, nodes: NodeSet, options: WriteOptions) -> StepResult:

@@ -54,7 +54,7 @@ BAD_MATRIX_LINES: dict[str, tuple[bytes, str]] = {
     "bad_timestamp": (b"14,148,4381,6067,1593898155.8,20200703.0,yesterday,0.722103", "timestamp"),
     "unknown_video": (b"14,999999,4381,6067,1593898155.8,20200703.0,1593898155.8,0.722103", "video_id"),
     "extra_field": (b"14,148,4381,6067,1593898155.8,20200703.0,1593898155.8,0.722103,7", ""),
-    "missing_fields": (b"14,148,4381", "watch_ratio"),
+    "missing_fields": (b"14,148,4381", ""),
     "latin1_bytes": (b"14,148,4381,6067,1593898155.8,20200703.0,1593898155.8,0.72\xe9", "watch_ratio"),
     "blank_line": (b"", ""),
 }

@@ -12,6 +12,7 @@ from loaders import csv_generic, kuairec, lastfm
 from loaders.pipeline import LoadOptions, PlanBuilder, rejects_folder, run_load
 from loaders.summary import summary_lines
 from mp2v.cli.common import echo, one_line_errors, runner, settings
+from mp2v.common.slugs import check_slug
 
 app = typer.Typer(help="Load Last.fm, KuaiRec or generic CSV files into Neo4j.", no_args_is_help=True)
 
@@ -103,7 +104,8 @@ def load_csv(
     interactions: Path = typer.Option(..., "--interactions", help="CSV of (user, item, weight[, timestamp])."),
     follows: Path | None = typer.Option(None, "--follows", help="CSV of (user, followed user)."),
     features: Path | None = typer.Option(None, "--features", help="CSV of (item, feature)."),
-    dataset: str = typer.Option("csv", help="Dataset name recorded on the :Dataset node."),
+    dataset: str = typer.Option("csv", help="Dataset name recorded on the :Dataset node and naming the rejects "
+                                "folder: 1-64 letters, digits, '-' or '_'."),
     delimiter: str = typer.Option(",", help="Field delimiter ('\\t' or 'tab' for tabs)."),
     encoding: str = typer.Option("utf-8", help="Encoding of all files."),
     user_col: str = typer.Option("user"), item_col: str = typer.Option("item"),
@@ -121,6 +123,7 @@ def load_csv(
     batch_size: int = BATCH, writers: int = WRITERS, progress: bool = PROGRESS,
 ) -> None:
     """Generic CSV files with mappable columns and configurable labels."""
+    check_slug(dataset, "--dataset")  # it names the rejects folder: never a path
     config = csv_generic.CsvConfig(
         interactions=interactions, follows=follows, features=features, dataset=dataset,
         columns=csv_generic.CsvColumns(user=user_col, item=item_col, weight=weight_col, timestamp=timestamp_col,

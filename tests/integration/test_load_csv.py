@@ -74,3 +74,26 @@ def test_cli_load_csv_summary_errors_and_bulk_refusal(db: QueryRunner, neo4j_bac
 
     bulk = cli.invoke(app, ["load", "csv", "--interactions", str(tmp_path / "i.csv"), "--bulk"])
     assert bulk.exit_code == 1 and "NEO4J_URI" in bulk.output
+
+
+def test_reload_replaces_the_features_of_the_items_the_file_lists(db: QueryRunner, tmp_path: Path) -> None:
+    (tmp_path / "i.csv").write_text("user,item,weight\n1,10,1\n1,11,2\n2,12,1\n")
+    (tmp_path / "g.csv").write_text("item,feature\n10,100\n10,101\n11,100\n12,102\n")
+    config = CsvConfig(interactions=tmp_path / "i.csv", features=tmp_path / "g.csv", dataset="feat")
+
+    def build(validation: Validation) -> GraphPlan:
+        return build_plan(config, validation)
+
+    def features() -> set[tuple[int, int]]:
+        rows = db.gds().run_cypher("MATCH (i:Item)-[:HAS_FEATURE]->(f:Feature) RETURN i.id AS i, f.id AS f")
+        return set(zip(rows["i"].tolist(), rows["f"].tolist(), strict=True))
+
+    run_load(build, db, OPTIONS, rejects_dir=tmp_path / "r")
+    assert features() == {(10, 100), (10, 101), (11, 100), (12, 102)}
+    played = graph_stats(db).relationships["INTERACTED"]
+    # Item 10 drops 101 and gains 103, item 11 moves to 102; item 12 is not in the file: it keeps 102.
+    (tmp_path / "g.csv").write_text("item,feature\n10,100\n10,103\n11,102\n")
+    result = run_load(build, db, OPTIONS, rejects_dir=tmp_path / "r")
+    assert features() == {(10, 100), (10, 103), (11, 102), (12, 102)}
+    assert result.write is not None and {s.name: s.deleted for s in result.write.steps}["HAS_FEATURE"] == 2
+    assert graph_stats(db).relationships["INTERACTED"] == played

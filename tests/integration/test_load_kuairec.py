@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
+import pandas as pd
 import pytest
 
 from loaders import LoadOptions, run_load
@@ -40,17 +40,18 @@ def test_load_with_bad_rows_aggregation_and_rerun(db: QueryRunner, tmp_path: Pat
     config = kuairec_loader.KuaiRecConfig(tmp_path / "data")
     result = run_load(_builder(config), db, OPTIONS, rejects_dir=tmp_path / "rejects")
     checks = {check.name: check for check in result.plan.files}
-    assert checks["big_matrix.csv"].rejected == len(BAD_MATRIX_LINES)
+    # Every bad kind but unknown_video: videos are known from the matrix rows themselves.
+    assert checks["big_matrix.csv"].rejected == len(BAD_MATRIX_LINES) - 1
     assert checks["big_matrix.csv"].duplicate_rows == 9
     assert checks["item_categories.csv"].rejected == len(BAD_CATEGORY_LINES)
     assert checks["social_network.csv"].rejected == len(BAD_SOCIAL_LINES) + 1  # + the self-follow entry
     for name in ("big_matrix", "item_categories", "social_network"):
         assert (tmp_path / "rejects" / f"{name}.rejects.csv").is_file()
 
-    matrix = read_kuairec_matrix(files.path("big_matrix.csv"), 2.0, videos=np.arange(50))
+    matrix = read_kuairec_matrix(files.path("big_matrix.csv"), 2.0)
     positives = matrix.positives()
     stats = graph_stats(db)
-    assert stats.labels == {"User": 40, "Video": 50, "Category": len({c for cs in files.categories.values()
+    assert stats.labels == {"User": 40, "Video": 51, "Category": len({c for cs in files.categories.values()
                                                                         for c in cs}), "Dataset": 1}
     assert stats.relationships["WATCHED"] == len(positives)
     expected_follows = {(u, f) for u, fs in files.friends.items() for f in fs if f != u}
@@ -82,7 +83,7 @@ def test_load_with_bad_rows_aggregation_and_rerun(db: QueryRunner, tmp_path: Pat
 
 
 def test_strict_and_max_share_stop_before_anything_is_written(db: QueryRunner, tmp_path: Path) -> None:
-    write_kuairec(tmp_path, rows=300, bad_matrix=["inf_watch_ratio", "unknown_video"])
+    write_kuairec(tmp_path, rows=300, bad_matrix=["inf_watch_ratio", "negative_id"])
     config = kuairec_loader.KuaiRecConfig(tmp_path)
     with pytest.raises(InputError, match="--strict"):
         run_load(_builder(config), db, LoadOptions(progress=False, strict=True), rejects_dir=tmp_path / "r")
@@ -106,3 +107,64 @@ def test_small_matrix_with_nan_timestamps_and_threshold(db: QueryRunner, tmp_pat
     missing_ts = cypher(db, "MATCH ()-[w:WATCHED]->() WHERE w.ts IS NULL RETURN count(w) AS n")
     assert int(missing_ts["n"][0]) == 15
     assert "FOLLOWS" not in stats.relationships
+
+
+def _stored(db: QueryRunner, query: str) -> pd.DataFrame:
+    return db.gds().run_cypher(query).sort_values(["s", "e"]).reset_index(drop=True)
+
+
+def _categories(db: QueryRunner) -> dict[int, list[int]]:
+    frame = _stored(db, "MATCH (v:Video)-[:IN_CATEGORY]->(c:Category) RETURN v.id AS s, c.id AS e")
+    return {int(v): sorted(group["e"].astype(int).tolist()) for v, group in frame.groupby("s")}
+
+
+WATCHED = ("MATCH (u:User)-[w:WATCHED]->(v:Video) RETURN u.id AS s, v.id AS e, w.views AS views, "
+           "w.watch_ratio AS ratio, w.ts AS ts, w.weight AS weight")
+
+
+def test_reload_makes_stored_categories_equal_to_the_file(db: QueryRunner, tmp_path: Path) -> None:
+    files = write_kuairec(tmp_path, users=30, videos=40, rows=400, repeats=40)
+    config = kuairec_loader.KuaiRecConfig(tmp_path)
+    run_load(_builder(config), db, OPTIONS, rejects_dir=tmp_path / "r")
+    assert _categories(db) == {v: cs for v, cs in files.categories.items() if cs}
+    watched = _stored(db, WATCHED)
+    follows = _stored(db, "MATCH (a:User)-[:FOLLOWS]->(b:User) RETURN a.id AS s, b.id AS e")
+
+    # New categories: video 0 keeps one and gains one, video 1 gets an empty list, video 2's line is gone
+    # (an item the file does not describe keeps what it has), the rest move to other categories.
+    changed = {v: sorted({(c + 5) % 15 for c in cs}) for v, cs in files.categories.items()}
+    changed[0] = [files.categories[0][0], 14]
+    changed[1] = []
+    del changed[2]
+    lines = ["video_id,feat"] + [f'{v},"[{",".join(map(str, cs))}]"' for v, cs in changed.items()]
+    files.path("item_categories.csv").write_text("\n".join(lines) + "\n")
+    again = run_load(_builder(config), db, OPTIONS, rejects_dir=tmp_path / "r")
+
+    expected = {v: cs for v, cs in changed.items() if cs} | {2: files.categories[2]}
+    assert _categories(db) == expected
+    step = next(s for s in again.write.steps if s.name == "IN_CATEGORY") if again.write else None
+    old_links = {(v, c) for v, cs in files.categories.items() if v != 2 for c in cs}
+    assert step is not None and step.deleted == len(old_links - {(v, c) for v, cs in changed.items() for c in cs})
+    pd.testing.assert_frame_equal(_stored(db, WATCHED), watched)  # interactions: merge-only, unchanged
+    pd.testing.assert_frame_equal(_stored(db, "MATCH (a:User)-[:FOLLOWS]->(b:User) RETURN a.id AS s, b.id AS e"),
+                                  follows)
+
+    run_load(_builder(config), db, OPTIONS, rejects_dir=tmp_path / "r")  # a third load changes nothing
+    assert _categories(db) == expected
+
+
+@pytest.mark.parametrize("bad", [b'{v},"[27;9]"', b'{v},"[1\xe9]"'])
+def test_a_bad_category_line_keeps_every_interaction(db: QueryRunner, tmp_path: Path, bad: bytes) -> None:
+    files = write_kuairec(tmp_path, users=30, videos=40, rows=500)
+    best = files.matrix.groupby(["user_id", "video_id"])["watch_ratio"].max()
+    positives = {(int(u), int(v)) for (u, v), ratio in best.items() if ratio >= 2.0}
+    video = pd.Series([v for _, v in positives]).value_counts().index[0]
+    path = files.path("item_categories.csv")
+    lines = path.read_bytes().split(b"\n")
+    lines[int(video) + 1] = bad.replace(b"{v}", str(video).encode())  # line of video v: v + 2 (1-based)
+    path.write_bytes(b"\n".join(lines))
+    result = run_load(_builder(kuairec_loader.KuaiRecConfig(tmp_path)), db, OPTIONS, rejects_dir=tmp_path / "r")
+    assert result.plan.files[0].rejects["line"].tolist() == [int(video) + 2]
+    stored = _stored(db, "MATCH (u:User)-[:WATCHED]->(v:Video) RETURN u.id AS s, v.id AS e")
+    assert set(zip(stored["s"].tolist(), stored["e"].tolist(), strict=True)) == positives
+    assert len(stored) == len(positives) > 0

@@ -46,7 +46,7 @@ def test_string_ids_labels_follows_and_features(tmp_path: Path) -> None:
     assert plan.relationships[0].frame["weight"].tolist() == [1.0, 1.0, 1.0]
     checks = {c.name: c for c in plan.files}
     assert checks["f.csv"].rejects[["line", "reason"]].values.tolist() == [
-        [4, "a user cannot follow itself"], [5, "cid is not a known user (no row in i.csv)"]]
+        [4, "a user cannot follow itself"], [5, "'cid' is not a known user (no row in i.csv)"]]
     assert checks["g.csv"].duplicate_rows == 1
     assert checks["g.csv"].rejects["line"].tolist() == [4]
     assert plan.relationships[1].frame.values.tolist() == [["ann", "bob"], ["bob", "ann"]]

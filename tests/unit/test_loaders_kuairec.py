@@ -49,7 +49,8 @@ def test_every_bad_matrix_row_is_rejected_with_its_line_and_field(tmp_path: Path
     assert reasons["inf_watch_ratio"].startswith("inf is infinite")
     assert "below the minimum 0" in reasons["negative_watch_ratio"]
     assert "byte 0xE9 is not valid utf-8" in reasons["latin1_bytes"]
-    assert "expected 8 fields, saw 9" in reasons["extra_field"]
+    assert reasons["extra_field"] == "9 fields, expected 8"
+    assert reasons["missing_fields"] == "3 fields, expected 8"
     assert "not a known video" in reasons["unknown_video"]
     # Every good row is still there.
     assert len(matrix.pairs) == len(files.matrix)

@@ -34,8 +34,13 @@ def test_vendored_counts(plan: lastfm.GraphPlan) -> None:
     tagged = checks["user_taggedartists.dat"]
     assert tagged.rows == 186_479 and tagged.reject_file is not None
     assert tagged.rejects["reason"].str.endswith("is not a known artist (not in artists.dat)").all()
-    has_tag = next(r for r in plan.relationships if r.type == "HAS_TAG").frame
+    has_tag_set = next(r for r in plan.relationships if r.type == "HAS_TAG")
+    has_tag = has_tag_set.frame
     assert int(has_tag["count"].sum()) == 186_479 - TAG_REJECTS
+    # A re-load replaces the tags of exactly the artists the file describes; LISTENED and FOLLOWS merge only.
+    assert has_tag_set.replace_for is not None
+    assert set(has_tag_set.replace_for.tolist()) == set(has_tag["start"].tolist())
+    assert all(r.replace_for is None for r in plan.relationships if r.type != "HAS_TAG")
     assert np.allclose(has_tag["weight"], np.log1p(has_tag["count"]))
     assert "every pair is listed both ways (12,717 pairs)" in checks["user_friends.dat"].notes[0]
 

@@ -90,15 +90,30 @@ def test_missing_file_and_corrupt_gzip(tmp_path: Path) -> None:
 
 def test_line_numbers_survive_malformed_rows(tmp_path: Path) -> None:
     path = tmp_path / "big_matrix.csv"
-    path.write_text("\n".join([HEADER, ROW, ROW + ",extra", ROW, "", ROW]) + "\n")
+    path.write_text("\n".join([HEADER, ROW, ROW + ",extra", ROW, "", ROW, "14,148,4381", ROW]) + "\n")
     table = read_table(path, MATRIX)
-    assert table.malformed == {3: "wrong number of fields: expected 8 fields, saw 9"}
-    assert table.lines.tolist() == [2, 4, 5, 6]
+    # Too many fields (pandas skips the row), too few (pandas would pad it), none: each says how many.
+    assert table.malformed == {3: "9 fields, expected 8", 5: "blank line", 7: "3 fields, expected 8"}
+    assert table.lines.tolist() == [2, 4, 6, 8]
     check = RowChecker(table)
     check.integers("user_id")
     result = check.finish("big_matrix.csv")
     assert result.rejects[["line", "reason"]].values.tolist() == [
-        [3, "wrong number of fields: expected 8 fields, saw 9"], [5, "blank line"]]
+        [3, "9 fields, expected 8"], [5, "blank line"], [7, "3 fields, expected 8"]]
+
+
+def test_short_row_with_an_optional_last_column_is_caught(tmp_path: Path) -> None:
+    path = tmp_path / "i.csv"
+    path.write_text("user,item,weight,timestamp\n1,2,3,\n1,2\n4,5,6,7\n")
+    spec = TableSpec(required=("user", "item", "weight"), optional=("timestamp",), integers=("user", "item"))
+    table = read_table(path, spec)
+    assert table.malformed == {3: "2 fields, expected 4"}  # line 2 has 4 fields, the last one empty: valid
+    assert table.lines.tolist() == [2, 4] and table.frame["user"].tolist() == [1, 4]
+
+
+def test_a_folder_where_a_file_is_expected(tmp_path: Path) -> None:
+    message = str(_error(tmp_path))
+    assert message == f"{tmp_path}: is a folder, not a file; pass the file itself (e.g. a .csv file inside it)"
 
 
 def test_gzip_file_and_latin1_encoding(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from mp2v.graph.model import GraphModel
 class Counters:
     nodes_created: int = 0
     relationships_created: int = 0
+    relationships_deleted: int = 0
 
 
 @dataclass
@@ -27,6 +28,9 @@ class FakeRunner:
 
     calls: list[tuple[str, dict[str, str], int]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: The rows of every prune batch, and how many relationships each deletes ("stored" but not listed).
+    pruned: list[list[Any]] = field(default_factory=list)
+    stored: dict[Any, set[Any]] = field(default_factory=dict)
 
     def read(self, name: str, params: Any = None, *, identifiers: Any = None) -> list[dict[str, Any]]:
         return []
@@ -37,6 +41,11 @@ class FakeRunner:
             self.calls.append((name, dict(identifiers or {}), rows))
         if name.startswith("load/merge_node"):
             return [], Counters(nodes_created=rows)
+        if name == "load/prune_links":
+            batch = params["rows"]
+            self.pruned.append(batch)
+            gone = sum(len(self.stored.get(start, set()) - set(ends)) for start, ends in batch)
+            return [], Counters(relationships_deleted=gone)
         return [], Counters(relationships_created=rows)
 
     def run_autocommit(self, name: str, params: Any = None, *, identifiers: Any = None) -> tuple[list[Any], Counters]:
@@ -93,3 +102,32 @@ def test_hook_error_stops_every_lane() -> None:
         write_plan(runner, _plan(), WriteOptions(batch_size=32, progress=False, after_batch=crash))  # type: ignore[arg-type]
     watched = [rows for name, ids, rows in runner.calls if ids.get("Type") == "WATCHED"]
     assert 64 <= sum(watched) <= 96 and not any(ids.get("Type") == "FOLLOWS" for _, ids, _ in runner.calls)
+
+
+def test_side_information_is_pruned_to_the_file_for_the_items_it_describes() -> None:
+    # Stored before the re-load: item a -> {x, y}, b -> {x}, c -> {z}. The file now lists a -> x only, b with
+    # an empty list, and does not describe c at all.
+    runner = FakeRunner(stored={"a": {"x", "y"}, "b": {"x"}, "c": {"z"}})
+    features = RelationshipSet("HAS_FEATURE", "Item", "Feature", pd.DataFrame({"start": ["a"], "end": ["x"]}),
+                               replace_for=np.array(["a", "b", "a"], dtype=object))
+    plan = GraphPlan(model=GraphModel(dataset="fake", item_label="Item", interaction_type="INTERACTED"),
+                     nodes=[], relationships=[features,
+                                              RelationshipSet("FOLLOWS", "User", "User",
+                                                              pd.DataFrame({"start": [1], "end": [2]}))])
+    result = write_plan(runner, plan, WriteOptions(batch_size=1, progress=False))  # type: ignore[arg-type]
+    names = [name for name, _, _ in runner.calls]
+    assert names.index("load/prune_links") > names.index("load/merge_links")  # merged first, then pruned
+    assert [row for batch in runner.pruned for row in batch] == [["a", ["x"]], ["b", []]]  # c untouched
+    assert len(runner.pruned) == 2  # batch_size 1: one item per transaction
+    steps = {step.name: step for step in result.steps}
+    assert steps["HAS_FEATURE"].deleted == 2 and steps["FOLLOWS"].deleted == 0  # a -> y and b -> x
+    assert sum(ids.get("Type") == "FOLLOWS" and name == "load/prune_links" for name, ids, _ in runner.calls) == 0
+
+
+def test_listed_ends_keeps_integer_ids_and_items_without_entries() -> None:
+    rels = RelationshipSet("IN_CATEGORY", "Video", "Category",
+                           pd.DataFrame({"start": np.array([3, 3, 5]), "end": np.array([1, 2, 1])}),
+                           replace_for=np.array([5, 3, 9]))
+    listed = rels.listed_ends()
+    assert listed["start"].tolist() == [5, 3, 9]
+    assert [sorted(ends) for ends in listed["ends"]] == [[1], [1, 2], []]
