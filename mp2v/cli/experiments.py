@@ -137,7 +137,10 @@ def similar_command(item: str = typer.Argument(..., help="Item id."), k: int = t
 
 @one_line_errors
 def runs_command() -> None:
-    """Stored runs, oldest first."""
-    for run in RunStore(settings().paths.runs).list():
+    """Stored runs, oldest first; a run whose run.json is damaged gets one warning line on stderr."""
+    runs, damaged = RunStore(settings().paths.runs).scan()
+    for run in runs:
         echo(f"{run['run_id']:<40} {run.get('method', '?'):<10} {run.get('dataset', '?'):<8} "
              f"stage={run.get('stage', '-')}")
+    for error in damaged:
+        typer.echo(f"warning: {error}", err=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from mp2v.common.files import atomic_path, write_json
 from mp2v.config import Settings
 from mp2v.db.runner import QueryRunner
 from mp2v.embeddings.store import RunStore
@@ -150,8 +150,8 @@ def evaluate(runner: QueryRunner, settings: Settings, config: EvaluationConfig, 
     save_method_artifacts(folder, results, split)
     for result in results:
         if result.run_id:
-            (experiment.store.root / result.run_id / "results.json").write_text(
-                json.dumps({"stage": result.stage, "metrics": result.metrics, "report": str(folder)}, indent=2))
+            write_json(experiment.store.root / result.run_id / "results.json",
+                       {"stage": result.stage, "metrics": result.metrics, "report": str(folder)})
     return EvaluationOutcome(results, tests, report, clock)
 
 
@@ -162,4 +162,5 @@ def save_method_artifacts(folder: Path, results: list[MethodResult], split: Eval
     for result in results:
         arrays: dict[str, Any] = {f"per_user/{k}": v for k, v in result.per_user.items()}
         arrays.update(topk=result.topk, users=result.users, user_ids=split.user_ids, item_ids=split.item_ids)
-        np.savez_compressed(target / f"{result.name}.npz", **arrays)
+        with atomic_path(target / f"{result.name}.npz") as temporary:
+            np.savez_compressed(temporary, **arrays)
