@@ -22,6 +22,11 @@ def _entity_id(text: str) -> Any:
 
 def _print_outcome(outcome: EvaluationOutcome) -> None:
     echo(outcome.table())
+    choice = outcome.choice
+    if choice and choice.validation:
+        scores = ", ".join(f"{name} {value:.4f}" for name, value in choice.validation.items())
+        echo(f"  chosen on validation {choice.metric}: {choice.name} ({scores}); "
+             "the comparisons below are against it")
     for result in outcome.results:
         for note in result.notes:
             echo(f"  note ({result.name}): {note}")
