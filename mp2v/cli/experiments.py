@@ -22,6 +22,11 @@ def _entity_id(text: str) -> Any:
 
 def _print_outcome(outcome: EvaluationOutcome) -> None:
     echo(outcome.table())
+    choice = outcome.choice
+    if choice and choice.validation:
+        scores = ", ".join(f"{name} {value:.4f}" for name, value in choice.validation.items())
+        echo(f"  chosen on validation {choice.metric}: {choice.name} ({scores}); "
+             "the comparisons below are against it")
     for result in outcome.results:
         for note in result.notes:
             echo(f"  note ({result.name}): {note}")
@@ -137,7 +142,10 @@ def similar_command(item: str = typer.Argument(..., help="Item id."), k: int = t
 
 @one_line_errors
 def runs_command() -> None:
-    """Stored runs, oldest first."""
-    for run in RunStore(settings().paths.runs).list():
+    """Stored runs, oldest first; a run whose run.json is damaged gets one warning line on stderr."""
+    runs, damaged = RunStore(settings().paths.runs).scan()
+    for run in runs:
         echo(f"{run['run_id']:<40} {run.get('method', '?'):<10} {run.get('dataset', '?'):<8} "
              f"stage={run.get('stage', '-')}")
+    for error in damaged:
+        typer.echo(f"warning: {error}", err=True)

@@ -7,9 +7,10 @@ A run folder (``<MP2V_HOME>/runs/<run id>/``) holds ``embeddings.npz`` (plain ar
 
 from __future__ import annotations
 
-import json
 import re
 import time
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -18,11 +19,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from mp2v.common.files import atomic_path, read_json, write_json
 from mp2v.errors import ModelStoreError
 from mp2v.graph.model import GraphModel
 from mp2v.types import FloatMatrix, Token
 
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_ARRAYS = ("user_ids", "item_ids", "user_input", "item_input", "user_output", "item_output")
 
 
 def _ids(values: list[str]) -> npt.NDArray[Any]:
@@ -76,13 +79,26 @@ class Embeddings:
                    user_output=users[2], item_output=items[2])
 
     def save(self, path: Path) -> None:
-        np.savez(path, user_ids=self.user_ids, item_ids=self.item_ids, user_input=self.user_input,
-                 item_input=self.item_input, user_output=self.user_output, item_output=self.item_output)
+        """Write the arrays to ``path`` atomically (a crash leaves the old file or none, never half of one)."""
+        with atomic_path(path) as temporary:
+            np.savez(temporary, user_ids=self.user_ids, item_ids=self.item_ids, user_input=self.user_input,
+                     item_input=self.item_input, user_output=self.user_output, item_output=self.item_output)
 
     @classmethod
-    def load(cls, path: Path) -> Embeddings:
-        with np.load(path, allow_pickle=False) as data:
-            return cls(**{name: data[name] for name in data.files})
+    def load(cls, path: Path, fix: str = "delete it and train again") -> Embeddings:
+        """The arrays in ``path``; a missing, damaged or incomplete file raises one-line ModelStoreError."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {name: data[name] for name in data.files}
+        except FileNotFoundError as error:
+            raise ModelStoreError(f"{path}: the embeddings are missing; {fix}") from error
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise ModelStoreError(f"{path}: the embeddings are damaged ({reason}); {fix}") from error
+        missing = sorted(set(_ARRAYS) - set(arrays))
+        if missing:
+            raise ModelStoreError(f"{path}: the embeddings lack {', '.join(missing)}; {fix}")
+        return cls(**{name: arrays[name] for name in _ARRAYS})
 
 
 @dataclass
@@ -118,11 +134,17 @@ class RunStore:
         run_id = run_id or self.new_run_id(method)
         folder = self._folder(run_id)
         folder.mkdir(parents=True, exist_ok=True)
+        # run.json is what makes a folder a run (list, find, latest), so it goes last: a crash before it
+        # leaves a folder that is not listed, and a re-save removes the old one first for the same reason.
+        (folder / "run.json").unlink(missing_ok=True)
+        self._cache.pop(folder.name, None)
         embeddings.save(folder / "embeddings.npz")
         if gensim_model is not None:
-            gensim_model.save(str(folder / "model.gensim"))
+            # Into one handle: gensim pickles the whole model there, no side files that a rename would orphan.
+            with atomic_path(folder / "model.gensim") as temporary, temporary.open("wb") as handle:
+                gensim_model.save(handle)
         full = {"run_id": run_id, "method": method, "created": time.strftime("%Y-%m-%dT%H:%M:%S"), **metadata}
-        (folder / "run.json").write_text(json.dumps(full, indent=2, default=str) + "\n")
+        write_json(folder / "run.json", full)
         return StoredRun(run_id, folder, full, embeddings)
 
     def _folder(self, run: str | Path) -> Path:
@@ -143,16 +165,29 @@ class RunStore:
             if not (folder / "run.json").is_file():
                 known = ", ".join(r["run_id"] for r in self.list()[-5:]) or "none yet"
                 raise ModelStoreError(f"no stored run {run!r} in {self.root} (latest: {known})")
-            metadata = json.loads((folder / "run.json").read_text())
-            self._cache[key] = StoredRun(key, folder, metadata, Embeddings.load(folder / "embeddings.npz"))
+            metadata = self._metadata(folder / "run.json")
+            embeddings = Embeddings.load(folder / "embeddings.npz", fix=_fix(folder))
+            self._cache[key] = StoredRun(key, folder, metadata, embeddings)
         return self._cache[key]
 
-    def list(self) -> list[dict[str, Any]]:
-        """Metadata of every run, oldest first."""
+    def scan(self) -> tuple[list[dict[str, Any]], list[ModelStoreError]]:
+        """Metadata of every readable run, oldest first, and one error per run whose run.json is damaged."""
         if not self.root.is_dir():
-            return []
-        runs = [json.loads(p.read_text()) for p in self.root.glob("*/run.json")]
-        return sorted(runs, key=lambda r: (r.get("created", ""), r.get("run_id", "")))
+            return [], []
+        runs, damaged = [], []
+        for path in sorted(self.root.glob("*/run.json")):
+            try:
+                runs.append(self._metadata(path))
+            except ModelStoreError as error:
+                damaged.append(error)
+        return sorted(runs, key=lambda r: (r.get("created", ""), r.get("run_id", ""))), damaged
+
+    def list(self) -> list[dict[str, Any]]:
+        """Metadata of every run, oldest first; a damaged run.json raises one-line ModelStoreError."""
+        runs, damaged = self.scan()
+        if damaged:
+            raise damaged[0]
+        return runs
 
     def find(self, cache_key: str) -> StoredRun | None:
         """The newest run made with exactly these inputs (see Experiment.fit_mp2v), if any."""
@@ -166,3 +201,12 @@ class RunStore:
             raise ModelStoreError(f"no trained run{' of ' + method if method else ''} in {self.root}: "
                                   "run `mp2v demo` or `mp2v evaluate` first")
         return self.load(candidates[-1]["run_id"])
+
+    def _metadata(self, path: Path) -> dict[str, Any]:
+        metadata = read_json(path, "the run's metadata", fix=_fix(path.parent))
+        metadata.setdefault("run_id", path.parent.name)
+        return metadata
+
+
+def _fix(folder: Path) -> str:
+    return f"delete the folder {folder} (or re-run the command that trained it, e.g. `mp2v evaluate --fresh`)"

@@ -11,7 +11,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from mp2v.common.files import atomic_path
+
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from mp2v.embeddings.store import Embeddings
     from mp2v.evaluation.results import MethodResult
 
@@ -31,8 +35,7 @@ def metrics_by_k(results: list[MethodResult], path: Path) -> Path:
         axis.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    _save(figure, path)
     return path
 
 
@@ -51,8 +54,7 @@ def diversity_histogram(results: list[MethodResult], baseline: str, path: Path, 
     axis.set_ylabel("users")
     axis.legend(fontsize=8)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    _save(figure, path)
     return path
 
 
@@ -72,6 +74,14 @@ def embedding_pca(embeddings: Embeddings, path: Path, max_points: int = 4000, se
     axis.set_title("2-D PCA of user and item embeddings")
     axis.legend(markerscale=4)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    _save(figure, path)
     return path
+
+
+def _save(figure: Figure, path: Path) -> None:
+    """Save and close ``figure``, atomically (the dashboard may be reading the previous plot)."""
+    try:
+        with atomic_path(path) as temporary:
+            figure.savefig(temporary, dpi=110, format=path.suffix.lstrip(".") or "png")
+    finally:
+        plt.close(figure)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mp2v.common.files import write_json, write_text
 from mp2v.evaluation.significance import PairedResult, paired_comparison
 
 if TYPE_CHECKING:
@@ -82,11 +82,11 @@ def write_report(folder: Path, results: list[MethodResult], tests: list[dict[str
     """Write results.json, results.md and the plots into ``folder``; returns the paths written."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"json": folder / "results.json", "markdown": folder / "results.md"}
-    paths["json"].write_text(json.dumps(results_json(results, tests, context), indent=2, default=_plain) + "\n")
+    write_json(paths["json"], results_json(results, tests, context), default=_plain)
     markdown = [f"# {context.get('title', 'Evaluation')}", "", _context_lines(context), "", markdown_table(results)]
     if tests:
         markdown += ["", "Paired per-user tests:", "", significance_table(tests)]
-    paths["markdown"].write_text("\n".join(markdown) + "\n")
+    write_text(paths["markdown"], "\n".join(markdown) + "\n")
     from mp2v.evaluation import plots
 
     paths["metrics_plot"] = plots.metrics_by_k(results, folder / "metrics_by_k.png")

@@ -14,7 +14,8 @@ fractions, shape, nonzero counts and the sha256 :func:`fingerprint` of the input
 from __future__ import annotations
 
 import hashlib
-import json
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from mp2v.common.files import atomic_path, read_json, write_json
 from mp2v.errors import EvaluationError
 from mp2v.types import InteractionMatrix
 
@@ -152,7 +154,11 @@ def save_split(path: Path | str, split: Split) -> tuple[Path, Path]:
         arrays[f"{name}_rows"] = part.row.astype(np.int64)
         arrays[f"{name}_cols"] = part.col.astype(np.int64)
         arrays[f"{name}_values"] = part.data
-    np.savez_compressed(npz_path, allow_pickle=False, **arrays)
+    # The sidecar goes first: a crash between the two files leaves a pair whose counts disagree, which
+    # load_split reports, instead of a valid-looking old sidecar next to new arrays.
+    json_path.unlink(missing_ok=True)
+    with atomic_path(npz_path) as temporary:
+        np.savez_compressed(temporary, allow_pickle=False, **arrays)
     info = split.info
     sidecar = {
         "format": _FORMAT,
@@ -163,7 +169,7 @@ def save_split(path: Path | str, split: Split) -> tuple[Path, Path]:
         "fingerprint": info.fingerprint,
         "counts": info.counts,
     }
-    json_path.write_text(json.dumps(sidecar, indent=2) + "\n", encoding="utf-8")
+    write_json(json_path, sidecar)
     return npz_path, json_path
 
 
@@ -173,8 +179,9 @@ def load_split(path: Path | str, expected_fingerprint: str | None = None) -> Spl
     npz_path, json_path = _paths(path)
     if not npz_path.is_file() or not json_path.is_file():
         raise EvaluationError(f"split not found: need both {npz_path} and {json_path}; create it with save_split")
+    fix = f"delete {npz_path.name} and {json_path.name} to re-split"
+    sidecar = read_json(json_path, "the split sidecar", error=EvaluationError, fix=fix)
     try:
-        sidecar = json.loads(json_path.read_text(encoding="utf-8"))
         kind, shape = str(sidecar["kind"]), (int(sidecar["shape"][0]), int(sidecar["shape"][1]))
         fractions, counts = dict(sidecar["fractions"]), {str(k): int(v) for k, v in sidecar["counts"].items()}
         stored_fingerprint, seed = str(sidecar["fingerprint"]), int(sidecar["seed"])
@@ -189,19 +196,22 @@ def load_split(path: Path | str, expected_fingerprint: str | None = None) -> Spl
             "or load the data the split was made from"
         )
     split_class = _CLASSES[kind]
-    with np.load(npz_path) as stored:
-        parts = {}
-        for name in split_class.PARTS:
-            try:
-                rows, cols, values = (stored[f"{name}_{key}"] for key in ("rows", "cols", "values"))
-            except KeyError as error:
-                raise EvaluationError(f"{npz_path}: part '{name}' is missing; recreate the split") from error
-            if rows.size != counts.get(name):
-                raise EvaluationError(
-                    f"{npz_path}: part '{name}' has {rows.size} nonzeros, sidecar says "
-                    f"{counts.get(name)}; the two files do not belong together"
-                )
-            parts[name] = sp.csr_matrix((values, (rows, cols)), shape=shape)
+    try:
+        with np.load(npz_path, allow_pickle=False) as stored:
+            parts = {}
+            for name in split_class.PARTS:
+                try:
+                    rows, cols, values = (stored[f"{name}_{key}"] for key in ("rows", "cols", "values"))
+                except KeyError as error:
+                    raise EvaluationError(f"{npz_path}: part '{name}' is missing; {fix}") from error
+                if rows.size != counts.get(name):
+                    raise EvaluationError(
+                        f"{npz_path}: part '{name}' has {rows.size} nonzeros, sidecar says "
+                        f"{counts.get(name)}; the two files do not belong together: {fix}"
+                    )
+                parts[name] = sp.csr_matrix((values, (rows, cols)), shape=shape)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+        raise EvaluationError(f"{npz_path}: the split arrays are damaged ({error}); {fix}") from error
     info = SplitInfo(cast(SplitKind, kind), seed, fractions, shape, stored_fingerprint, counts)
     return split_class(**parts, info=info)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from mp2v.common.files import atomic_path, write_json
 from mp2v.config import Settings
 from mp2v.db.runner import QueryRunner
 from mp2v.embeddings.store import RunStore
@@ -31,6 +31,8 @@ from mp2v.walks.run import default_metapath
 T = TypeVar("T")
 PRODUCTION_BASELINE = "item2vec"
 DEFAULT_METHODS = ("MP2V", "R-MP2V", PRODUCTION_BASELINE)
+#: What validation chooses the MP2V variant by.
+CHOICE_METRIC = "recall@20"
 
 
 @dataclass(frozen=True)
@@ -71,12 +73,34 @@ class StageClock:
         return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class VariantChoice:
+    """Which MP2V variant validation chose (to compare against and to serve), and on what numbers."""
+
+    name: str
+    metric: str
+    #: Each variant's validation value of ``metric`` (empty when there was nothing to choose between).
+    validation: dict[str, float]
+
+    def context(self) -> dict[str, Any]:
+        """The lines the report records about the choice."""
+        value = self.validation.get(self.name)
+        return {"chosen_variant": self.name,
+                "chosen_by": f"validation {self.metric}" if value is not None else "only variant",
+                f"chosen_validation_{self.metric}": round(value, 4) if value is not None else None,
+                f"validation_{self.metric}": {k: round(v, 4) for k, v in self.validation.items()}}
+
+
 @dataclass
 class EvaluationOutcome:
     results: list[MethodResult]
     tests: list[dict[str, Any]]
     report: dict[str, Path]
     clock: StageClock
+    #: The MP2V variant validation chose (None when no MP2V variant was evaluated).
+    choice: VariantChoice | None = None
+    #: The variants' validation results the choice was made on (empty at the validation stage: the results are).
+    validation: list[MethodResult] = field(default_factory=list)
 
     def table(self) -> str:
         return markdown_table(self.results)
@@ -113,7 +137,11 @@ def _recorded_small_matrix(model: GraphModel) -> Path:
 
 def evaluate(runner: QueryRunner, settings: Settings, config: EvaluationConfig, *, progress: bool = True,
              clock: StageClock | None = None) -> EvaluationOutcome:
-    """Fit every method on the stage's training rows, judge it on the stage's truth, and write the report."""
+    """Fit every method on the stage's training rows, judge it on the stage's truth, and write the report.
+
+    The MP2V variant the others are compared against (and the demo serves) is chosen on validation: at the
+    test stage the variants are first fitted on the tuning rows and judged on validation, and the test
+    numbers are only reported, never used to choose."""
     clock = clock or StageClock()
     model = read_model(runner)
     split = clock.run("split", lambda: make_split(runner, model, settings, config))
@@ -123,36 +151,54 @@ def evaluate(runner: QueryRunner, settings: Settings, config: EvaluationConfig, 
     unknown = [m for m in config.methods if m not in specs and m != PRODUCTION_BASELINE]
     if unknown:
         raise ConfigError(f"unknown methods {unknown}; choose from {[*specs, PRODUCTION_BASELINE]}")
-    results = []
-    for name in config.methods:
+    variants = [name for name in config.methods if name in specs]
+
+    def fit_and_judge(name: str, stage: Stage) -> MethodResult:
         if name == PRODUCTION_BASELINE:
-            fitted = clock.run(f"fit {name}", lambda: experiment.fit_item2vec(config.stage, config.item2vec,
+            fitted = clock.run(f"fit {name}", lambda: experiment.fit_item2vec(stage, config.item2vec,
                                                                                 reuse=config.reuse))
         else:
-            spec = specs[name]
-            fitted = clock.run(f"walk + train {name}",
-                               lambda spec=spec: experiment.fit_mp2v(spec, config.stage, reuse=config.reuse))  # type: ignore[misc]
-        results.append(clock.run("evaluate", lambda fitted=fitted: experiment.evaluate(fitted, config.stage)))  # type: ignore[misc]
-    mp2v_results = [r for r in results if r.name != PRODUCTION_BASELINE]
-    best = max(mp2v_results, key=lambda r: r.metrics["recall@20"]) if mp2v_results else results[0]
-    tests = compare(results, reference=best.name, seed=config.seed)
+            label = f"walk + train {name}" + (" (validation)" if stage != config.stage else "")
+            fitted = clock.run(label, lambda: experiment.fit_mp2v(specs[name], stage, reuse=config.reuse))
+        return clock.run("evaluate", lambda: experiment.evaluate(fitted, stage))
+
+    validation: list[MethodResult] = []
+    if config.stage == Stage.TEST and len(variants) > 1:
+        validation = [fit_and_judge(name, Stage.VALIDATION) for name in variants]
+    results = [fit_and_judge(name, config.stage) for name in config.methods]
+    choice = choose_variant(validation or [r for r in results if r.name in specs])
+    reference = choice.name if choice else results[0].name
+    tests = compare(results, reference=reference, seed=config.seed)
     folder = settings.paths.home / "reports" / f"{model.dataset}-{config.stage}"
     context = {
         "title": f"{model.dataset}: MP2V, R-MP2V and the production baseline ({config.stage})",
         "dataset": model.dataset, "protocol": split.protocol, "split_seed": split.seed, "stage": config.stage,
         "users": split.shape[0], "items": split.shape[1],
         "truth_interactions": int(split.stage(config.stage).truth.nnz),
+        **(choice.context() if choice else {}),
     }
-    best_run = experiment.store.load(best.run_id) if best.run_id else None
+    chosen = next(r for r in results if r.name == reference)
+    chosen_run = experiment.store.load(chosen.run_id) if chosen.run_id else None
     report = clock.run("report", lambda: write_report(
-        folder, results, tests, context, embeddings=best_run.embeddings if best_run else None,
+        folder, results, tests, context, embeddings=chosen_run.embeddings if chosen_run else None,
         baseline=PRODUCTION_BASELINE if PRODUCTION_BASELINE in config.methods else None))
     save_method_artifacts(folder, results, split)
-    for result in results:
+    for result in [*validation, *results]:
         if result.run_id:
-            (experiment.store.root / result.run_id / "results.json").write_text(
-                json.dumps({"stage": result.stage, "metrics": result.metrics, "report": str(folder)}, indent=2))
-    return EvaluationOutcome(results, tests, report, clock)
+            write_json(experiment.store.root / result.run_id / "results.json",
+                       {"stage": result.stage, "metrics": result.metrics, "report": str(folder)})
+    return EvaluationOutcome(results, tests, report, clock, choice, validation)
+
+
+def choose_variant(candidates: list[MethodResult], metric: str = CHOICE_METRIC) -> VariantChoice | None:
+    """The candidate with the highest ``metric`` (ties: the first listed); None when there are none. Only
+    validation results count as evidence: a lone variant judged on test is chosen as the "only variant"."""
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda r: r.metrics[metric])
+    judged_on_validation = all(r.stage == Stage.VALIDATION for r in candidates)
+    scores = {r.name: float(r.metrics[metric]) for r in candidates} if judged_on_validation else {}
+    return VariantChoice(best.name, metric, scores)
 
 
 def save_method_artifacts(folder: Path, results: list[MethodResult], split: EvaluationSplit) -> None:
@@ -162,4 +208,5 @@ def save_method_artifacts(folder: Path, results: list[MethodResult], split: Eval
     for result in results:
         arrays: dict[str, Any] = {f"per_user/{k}": v for k, v in result.per_user.items()}
         arrays.update(topk=result.topk, users=result.users, user_ids=split.user_ids, item_ids=split.item_ids)
-        np.savez_compressed(target / f"{result.name}.npz", **arrays)
+        with atomic_path(target / f"{result.name}.npz") as temporary:
+            np.savez_compressed(temporary, **arrays)

@@ -11,7 +11,6 @@ is a cache miss); the byte gather costs about 30 ns (docs/walks.md).
 
 from __future__ import annotations
 
-import json
 import os
 import queue
 import threading
@@ -25,6 +24,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from mp2v.common.files import read_json, write_json
+from mp2v.errors import WalkError
 from mp2v.graph.metapath import Metapath
 from mp2v.walks.base import WalkBatch
 from mp2v.walks.nodes import NodeTable
@@ -123,10 +124,16 @@ class CorpusWriter:
                 summary.stopped_at_hop[key] = summary.stopped_at_hop.get(key, 0) + count
 
     def commit(self, sidecar: dict[str, Any]) -> None:
-        """Close the file, move it to its final name, and write the sidecar next to it."""
+        """Close the file, move it to its final name, and write the sidecar next to it (atomically).
+
+        The old sidecar goes first, so a crash between the two steps leaves a corpus without a sidecar (which
+        :meth:`WalkCorpus.sidecar` reports) rather than a new corpus described by the old run's sidecar."""
+        self._file.flush()
+        os.fsync(self._file.fileno())
         self._file.close()
+        sidecar_path(self.path).unlink(missing_ok=True)
         os.replace(self._partial, self.path)
-        sidecar_path(self.path).write_text(json.dumps(sidecar, indent=2, default=_jsonable) + "\n")
+        write_json(sidecar_path(self.path), sidecar, default=_jsonable)
 
     def abort(self) -> None:
         self._file.close()
@@ -218,4 +225,5 @@ class WalkCorpus:
                     yield tokens
 
     def sidecar(self) -> dict[str, Any]:
-        return dict(json.loads(sidecar_path(self.path).read_text()))
+        return read_json(sidecar_path(self.path), "the walk corpus sidecar", error=WalkError,
+                         fix=f"delete {self.path.name} and its sidecar and run `mp2v walk` again")

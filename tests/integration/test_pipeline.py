@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -47,13 +48,29 @@ def test_evaluate_learns_communities_reports_and_reuses(db: QueryRunner, setting
     assert {"json", "markdown", "metrics_plot", "diversity_plot", "pca_plot"} <= set(outcome.report)
     assert all(path.is_file() for path in outcome.report.values())
     assert "| R-MP2V |" in outcome.report["markdown"].read_text()
+    # The variant to compare against was chosen on validation (fits on the tuning rows), not on test.
+    assert [r.name for r in outcome.validation] == ["MP2V", "R-MP2V"]
+    assert all(r.stage == "validation" and r.run_id not in {t.run_id for t in outcome.results}
+               for r in outcome.validation)
+    assert outcome.choice is not None
+    validation_recall = {r.name: r.metrics["recall@20"] for r in outcome.validation}
+    assert outcome.choice.name == max(validation_recall, key=validation_recall.__getitem__)
+    assert outcome.choice.validation == validation_recall
+    assert {t["a"] for t in outcome.tests} == {outcome.choice.name}
+    recorded = json.loads(outcome.report["json"].read_text())
+    assert recorded["chosen_variant"] == outcome.choice.name
+    assert recorded["chosen_by"] == "validation recall@20"
+    assert recorded["chosen_validation_recall@20"] == round(validation_recall[outcome.choice.name], 4)
+    assert [m["stage"] for m in recorded["methods"]] == ["test"] * 3
     # Held-out interactions are marked on the graph: exactly the test split (+ validation) of the protocol.
     marked = {row["split"]: row["count"] for row in db.read(
         "eval/holdout_counts", identifiers={"User": "User", "Interaction": "WATCHED", "Item": "Video"})}
     # 8 interactions per user: round(0.2 * 8) = 2 test and round(0.2 * 6) = 1 validation per user.
     assert marked == {"test": 80, "validation": 40}
     again = evaluate(db, settings, CONFIG, progress=False)
-    for before, after in zip(outcome.results, again.results, strict=True):
+    assert again.choice == outcome.choice
+    for before, after in zip([*outcome.validation, *outcome.results], [*again.validation, *again.results],
+                             strict=True):
         assert after.metrics == before.metrics and after.run_id == before.run_id
         assert any("reused" in note for note in after.notes)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from mp2v.common.files import write_text
 from mp2v.experiments.benchmark.report import verdict
 from mp2v.experiments.benchmark.run import BEST_MP2V, BenchmarkOutcome
 
@@ -63,6 +64,6 @@ def update_readme(readme: Path, dataset: str, block: str) -> bool:
         return False
     head, rest = text.split(start, 1)
     _, tail = rest.split(end, 1)
-    readme.write_text(f"{head}{start}\n{block}\n{end}{tail}", encoding="utf-8")
+    write_text(readme, f"{head}{start}\n{block}\n{end}{tail}")
     return True
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import platform
 import time
 from pathlib import Path
 from typing import Any
 
+from mp2v.common.files import write_json, write_text
 from mp2v.evaluation.report import significance_table
 from mp2v.evaluation.results import MethodResult
 from mp2v.experiments.benchmark.run import BEST_MP2V, BenchmarkOutcome
@@ -185,8 +185,8 @@ def write(outcome: BenchmarkOutcome, folder: Path, command: str) -> tuple[Path, 
     ]
     md_path = folder / f"{dataset}.md"
     json_path = folder / f"{dataset}.json"
-    md_path.write_text("\n".join(markdown))
-    json_path.write_text(json.dumps(_as_json(outcome, command), indent=2, default=str) + "\n")
+    write_text(md_path, "\n".join(markdown))
+    write_json(json_path, _as_json(outcome, command))
     return md_path, json_path
 
 

@@ -3,14 +3,11 @@ once on test, run the ablations, and compare the best MP2V variant with every ba
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from mp2v.config import Settings
 from mp2v.db.runner import QueryRunner
@@ -28,7 +25,7 @@ from mp2v.experiments.benchmark.space import (
     SearchSpace,
     quick,
 )
-from mp2v.experiments.benchmark.trials import Trial, TrialStore
+from mp2v.experiments.benchmark.trials import ResultCache, Trial, TrialStore
 from mp2v.experiments.evaluate import EvaluationConfig, make_split
 from mp2v.experiments.experiment import Experiment, FittedMethod
 from mp2v.graph.model import GraphModel, read_model
@@ -87,6 +84,7 @@ class Benchmark:
                                      self.folder / "walks", progress=progress, keep_gensim_models=False)
         context = f"{self.experiment.fingerprint}:{self.split.protocol}:{self.split.seed}:{self.split.test.nnz}"
         self.trials = TrialStore(self.folder, context)
+        self.results = ResultCache(self.folder / "test", context)
 
     # -- search ----------------------------------------------------------------------------------
     def _validate(self, name: str, fit: Fit, params: dict[str, Any]) -> Trial:
@@ -123,16 +121,14 @@ class Benchmark:
     # -- test ------------------------------------------------------------------------------------
     def test(self, name: str, fit: Fit, params: dict[str, Any]) -> MethodResult:
         """Fit on train + validation with the chosen settings and judge once on test (cached on disk)."""
-        path = self.folder / "test" / f"{_slug(name)}.npz"
-        meta = path.with_suffix(".json")
-        key = json.dumps(params, sort_keys=True, default=str)
-        if path.is_file() and meta.is_file() and json.loads(meta.read_text()).get("params_key") == key:
-            return _load_result(name, path, meta)
+        cached = self.results.get(name, params)
+        if cached is not None:
+            return cached
         self.log(f"testing {name} {_short(params)}")
         fitted = fit(params, Stage.TEST)
         result = self.experiment.evaluate(fitted, Stage.TEST)
         result.name, result.params = name, params
-        _save_result(result, path, meta, key)
+        self.results.put(result, params)
         self.log(f"  {name}: R@20 {result.metrics['recall@20']:.4f} N@20 {result.metrics['ndcg@20']:.4f}")
         return result
 
@@ -283,24 +279,3 @@ def _has_relationships(runner: QueryRunner, rel_type: str | None) -> bool:
 
 def _short(params: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in params.items())
-
-
-def _slug(name: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
-
-
-def _save_result(result: MethodResult, path: Path, meta: Path, key: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    arrays: dict[str, Any] = {f"per_user/{k}": v for k, v in result.per_user.items()}
-    np.savez_compressed(path, topk=result.topk, users=result.users, **arrays)
-    meta.write_text(json.dumps({"name": result.name, "stage": result.stage, "params": result.params,
-                                "params_key": key, "timings": result.timings, "metrics": result.metrics,
-                                "notes": result.notes}, indent=2, default=str))
-
-
-def _load_result(name: str, path: Path, meta: Path) -> MethodResult:
-    info = json.loads(meta.read_text())
-    with np.load(path) as data:
-        per_user = {k.split("/", 1)[1]: data[k] for k in data.files if k.startswith("per_user/")}
-        return MethodResult(name, Stage.TEST, info["params"], info["timings"], info["metrics"], per_user,
-                            data["users"], data["topk"], notes=info.get("notes", []))
