@@ -63,21 +63,25 @@ def user_picker(ctx: Context) -> Any | None:
     remember("user_pick", "user_search")
     if not text.strip():
         return chosen
-    user = data.parse_id(text)
-    if user not in labels:
+    user = data.parse_id(ctx.graph, text)
+    if user is None or user not in labels:
         st.error(f"No user with id {text.strip()!r} in the graph ({len(labels):,} users; "
                  f"ids from {users['id'].min()} to {users['id'].max()}). Clear the box to use the list.")
         return None
     return user
 
 
-def search_items(catalogue: pd.DataFrame, query: str, limit: int = 200) -> pd.DataFrame:
-    """Items whose name contains ``query`` (case-insensitive) or whose id is ``query``, most popular first."""
+def search_items(graph: data.Graph, catalogue: pd.DataFrame, query: str, limit: int = 200) -> pd.DataFrame:
+    """Items whose name contains ``query`` (case-insensitive) or whose id is ``query``, most popular first.
+
+    The id is read with the dataset's id type, so ``007`` finds item "007" and not item 7.
+    """
     query = query.strip()
     if not query:
         return catalogue.head(limit)
     by_name = catalogue["name"].str.contains(query, case=False, regex=False, na=False)
-    by_id = catalogue["id"] == data.parse_id(query)
+    item = data.parse_id(graph, query)
+    by_id = catalogue["id"] == item if item is not None else False
     return catalogue[by_name | by_id].head(limit)
 
 

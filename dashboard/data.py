@@ -16,11 +16,13 @@ import neo4j.exceptions
 import pandas as pd
 import streamlit as st
 
+from mp2v.common import ids
 from mp2v.config import Neo4jSettings
 from mp2v.db.check import connect
 from mp2v.db.runner import QueryRunner
 from mp2v.errors import ConfigError, ConnectionCheckError
 from mp2v.graph.model import GraphModel, read_model
+from mp2v.types import EntityId, IdType
 
 #: Driver errors that mean "the server went away" after the runner was cached.
 LOST_CONNECTION = (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired, OSError)
@@ -157,7 +159,13 @@ def second_hop(_graph: Graph, key: str, friend_ids: tuple[Any, ...], item_ids: t
     return frame.assign(kind=kind)[["source", "kind", "target"]]
 
 
-def parse_id(text: str) -> Any:
-    """An id typed by a person: an integer when it looks like one (the datasets' ids), else the text."""
-    text = text.strip()
-    return int(text) if text.lstrip("-").isdigit() else text
+def parse_id(graph: Graph, text: str, what: str = "id") -> EntityId | None:
+    """An id typed by a person, read with the dataset's id type (``007`` stays "007" under string ids).
+
+    None when it cannot be an id of this graph (text under integer ids): the caller says "not found".
+    """
+    id_type = graph.model.id_type if graph.model else IdType.INTEGER
+    try:
+        return ids.parse_id(text, id_type, what=what)
+    except ConfigError:
+        return None

@@ -28,8 +28,8 @@ from loaders.rejects import FileCheck, Validation
 from mp2v.common.slugs import check_slug
 from mp2v.errors import ConfigError
 from mp2v.graph.model import GraphModel
+from mp2v.types import IdType
 
-IdType = Literal["integer", "string"]
 Transform = Literal["raw", "log1p", "binary"]
 FORMULAS = {"raw": "sum(weight)", "log1p": "log1p(sum(weight))", "binary": "1"}
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -67,10 +67,12 @@ class CsvConfig:
     labels: CsvLabels = field(default_factory=CsvLabels)
     delimiter: str = ","
     encoding: str = "utf-8"
-    id_type: IdType = "integer"
+    id_type: IdType = IdType.INTEGER
     weight_transform: Transform = "raw"
 
     def __post_init__(self) -> None:
+        if self.id_type in tuple(IdType):
+            object.__setattr__(self, "id_type", IdType(self.id_type))
         for option, name in vars(self.labels).items():
             if not _NAME.match(name):
                 raise ConfigError(f"--{option.replace('_', '-')} label/type {name!r}: use letters, digits and _")
@@ -101,7 +103,8 @@ class CsvConfig:
             feature_label=labels.feature if self.features else None,
             feature_type=labels.has_feature if self.features else None,
             weight_formula=FORMULAS[self.weight_transform], signal_property="raw",
-            options={"id_type": self.id_type, "weight_transform": self.weight_transform},
+            options={"id_type": str(self.id_type), "weight_transform": self.weight_transform},
+            id_type=self.id_type,
         )
 
 
@@ -133,7 +136,7 @@ def build_plan(config: CsvConfig, validation: Validation) -> GraphPlan:
         relationships.append(RelationshipSet(labels.has_feature, labels.item, labels.feature, features,
                                              replace_for=features["start"].drop_duplicates().to_numpy()))
     return GraphPlan(model=config.model(), nodes=nodes, relationships=relationships, files=files, notes=notes,
-                     structural_options=("id_type",), id_type=config.id_type)
+                     structural_options=("id_type",))
 
 
 def _ids(check: RowChecker, config: CsvConfig, column: str) -> np.ndarray:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from loaders.rejects import FileCheck
 from mp2v.graph.model import GraphModel
-from mp2v.types import Label, RelType
+from mp2v.types import IdType, Label, RelType
 
 
 @dataclass(frozen=True)
@@ -87,8 +87,6 @@ class GraphPlan:
     notes: list[str] = field(default_factory=list)
     #: Options whose change alters which nodes/edges exist; a re-load with other values is refused.
     structural_options: tuple[str, ...] = ()
-    #: ``integer`` or ``string`` node ids (the bulk importer's --id-type).
-    id_type: str = "integer"
 
     def __post_init__(self) -> None:
         for rels in self.relationships:
@@ -96,6 +94,11 @@ class GraphPlan:
             if tuple(rels.frame.columns) != expected:
                 raise ValueError(f"{rels.type} frame has columns {list(rels.frame.columns)}, query "
                                  f"{rels.query} needs {list(expected)}")
+
+    @property
+    def id_type(self) -> IdType:
+        """``integer`` or ``string`` node ids (the bulk importer's --id-type): the graph model records it."""
+        return self.model.id_type
 
     @property
     def node_count(self) -> int:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Literal, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-#: An entity id as stored on a node's ``id`` property (datasets use integer ids).
-EntityId: TypeAlias = int
+#: An entity id as stored on a node's ``id`` property: an integer or a string, per the dataset's IdType.
+EntityId: TypeAlias = int | str
 #: A corpus token: a type prefix and an entity id, e.g. ``"u:123"`` for a user, ``"v:456"`` for an item.
 Token: TypeAlias = str
 #: Node labels and relationship types as they appear in Neo4j.
@@ -17,10 +18,30 @@ Label: TypeAlias = str
 RelType: TypeAlias = str
 #: Direction of a metapath hop as written: ``-T->`` is OUT, ``<-T-`` is IN, ``-T-`` is BOTH.
 Direction = Literal["OUT", "IN", "BOTH"]
-#: Scoring rules for user -> item: cosine of input vectors, or the skip-gram score (input . output).
-ScoringRule = Literal["cosine", "dot"]
-#: Skip-gram trainers: gensim, or mp2v.training.numba_sgns with shared or type-aware (metapath2vec++) negatives.
-Trainer = Literal["gensim", "numba", "numba-typed"]
+
+
+class IdType(StrEnum):
+    """How node ids are stored: integers (Last.fm, KuaiRec, CSV by default) or strings (``--id-type string``)."""
+
+    INTEGER = "integer"
+    STRING = "string"
+
+
+class ScoringRule(StrEnum):
+    """User -> item scoring: the skip-gram score (user input . item output), or cosine of input vectors."""
+
+    DOT = "dot"
+    COSINE = "cosine"
+
+
+class Trainer(StrEnum):
+    """Skip-gram trainers: gensim, or mp2v.training.numba_sgns with shared or type-aware (metapath2vec++)
+    negatives."""
+
+    GENSIM = "gensim"
+    NUMBA = "numba"
+    NUMBA_TYPED = "numba-typed"
+
 
 #: Dense float matrix (rows x dims).
 FloatMatrix: TypeAlias = npt.NDArray[np.float32]

@@ -15,7 +15,7 @@ def render(ctx: Context) -> None:
     search, pick = st.columns([2, 3])
     query = search.text_input(f"Search {noun.lower()}s by name or id", key="item_search",
                               placeholder="e.g. Radiohead")
-    matches = components.search_items(catalogue, query)
+    matches = components.search_items(graph, catalogue, query)
     if matches.empty:
         st.error(f"No {noun.lower()} matches {query.strip()!r}: no name contains it and no id equals it.")
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -11,17 +12,27 @@ import typer
 from mp2v.cli.common import echo, one_line_errors, settings
 from mp2v.config import checkout_root
 from mp2v.db.check import connect
-from mp2v.errors import ConfigError
+from mp2v.experiments.benchmark.space import BASELINE_SPACES
 from mp2v.ops.server import LocalServer
+
+
+class BenchmarkDataset(StrEnum):
+    """Datasets the benchmark loads itself (omit the argument to use the loaded one)."""
+
+    LASTFM = "lastfm"
+
+
+#: The tuned baselines, named as in the benchmark's search spaces (one list, so the two cannot drift).
+Baseline = StrEnum("Baseline", [(name, name) for name in BASELINE_SPACES])  # type: ignore[misc]
 
 
 @one_line_errors
 def benchmark_command(
-    dataset: str = typer.Argument(None, help="'lastfm' loads the vendored Last.fm first; omit to use the loaded "
-                                              "dataset (KuaiRec or your own CSVs)."),
+    dataset: BenchmarkDataset = typer.Argument(None, help="'lastfm' loads the vendored Last.fm first; omit to use "
+                                                           "the loaded dataset (KuaiRec or your own CSVs)."),
     quick: bool = typer.Option(False, help="Tiny grids: a smoke run, not results."),
     ablations: bool = typer.Option(True, "--ablations/--no-ablations"),
-    baseline: list[str] = typer.Option(None, "--baseline", help="Repeatable; default: all."),
+    baseline: list[Baseline] = typer.Option(None, "--baseline", help="Repeatable; default: all."),
     out: Path = typer.Option(None, help="Folder for <dataset>.md and .json (default: <checkout>/results)."),
     seed: int = typer.Option(42),
 ) -> None:
@@ -29,7 +40,6 @@ def benchmark_command(
     from mp2v.experiments.benchmark import report
     from mp2v.experiments.benchmark.headline import headline, update_readme
     from mp2v.experiments.benchmark.run import Benchmark, BenchmarkConfig
-    from mp2v.experiments.benchmark.space import BASELINE_SPACES
     from mp2v.experiments.demo import _load_lastfm, _loaded
 
     current = settings()
@@ -37,17 +47,12 @@ def benchmark_command(
         server = LocalServer(current.server)
         server.start()
         current = replace(current, neo4j=server.connection())
-    unknown = [b for b in baseline or [] if b not in BASELINE_SPACES]
-    if unknown:
-        raise ConfigError(f"unknown baselines {unknown}; choose from {', '.join(BASELINE_SPACES)}")
     config = BenchmarkConfig(seed=seed, quick=quick, ablations=ablations,
-                             baselines=tuple(baseline) if baseline else tuple(BASELINE_SPACES))
+                             baselines=tuple(str(b) for b in baseline) if baseline else tuple(BASELINE_SPACES))
     with connect(current.neo4j) as runner:
-        if dataset == "lastfm" and not _loaded(runner):
+        if dataset is BenchmarkDataset.LASTFM and not _loaded(runner):
             echo("loading Last.fm ...")
             _load_lastfm(runner, current)
-        elif dataset not in (None, "lastfm"):
-            raise ConfigError(f"unknown dataset {dataset!r}: use 'lastfm', or load a dataset and omit the argument")
         outcome = Benchmark(runner, current, config, log=echo).run()
     folder = out or (checkout_root() or Path.cwd()) / "results"
     command = "mp2v benchmark " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "mp2v benchmark"

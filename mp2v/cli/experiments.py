@@ -8,16 +8,15 @@ from typing import Any
 import typer
 
 from mp2v.cli.common import echo, one_line_errors, runner, settings
+from mp2v.common.ids import parse_id
 from mp2v.embeddings.store import RunStore
+from mp2v.evaluation.stages import Stage
 from mp2v.experiments.evaluate import DEFAULT_METHODS, EvaluationConfig, EvaluationOutcome, evaluate
 from mp2v.graph.metapath import parse_metapath
-from mp2v.graph.model import read_model
+from mp2v.graph.model import GraphModel, read_model
 from mp2v.serving.vector_index import Server, serve_run, served_runs, slot_name
 from mp2v.training.gensim_sgns import TrainConfig
-
-
-def _entity_id(text: str) -> Any:
-    return int(text) if text.lstrip("-").isdigit() else text
+from mp2v.types import ScoringRule, Trainer
 
 
 def _print_outcome(outcome: EvaluationOutcome) -> None:
@@ -41,7 +40,7 @@ def _print_outcome(outcome: EvaluationOutcome) -> None:
 
 @one_line_errors
 def evaluate_command(
-    stage: str = typer.Option("test", help="test (fit on train + validation) or validation (fit on train)."),
+    stage: Stage = typer.Option(Stage.TEST, help="test (fit on train + validation) or validation (fit on train)."),
     method: list[str] = typer.Option(None, "--method", help=f"Repeatable; default: {', '.join(DEFAULT_METHODS)}."),
     metapath: list[str] = typer.Option(None, "--metapath", "-m", help="Default: User-<interaction>-><Item>..."),
     seed: int = typer.Option(42, help="Split, walk and training seed."),
@@ -53,8 +52,8 @@ def evaluate_command(
     ns_exponent: float = typer.Option(0.0),
     epochs: int = typer.Option(5),
     workers: int = typer.Option(2),
-    trainer: str = typer.Option("gensim", help="gensim; numba (the project's SGNS kernel); numba-typed "
-                                               "(negatives of the context's node type, metapath2vec++)."),
+    trainer: Trainer = typer.Option(Trainer.GENSIM, help="gensim; numba (the project's SGNS kernel); numba-typed "
+                                                         "(negatives of the context's node type, metapath2vec++)."),
     reuse: bool = typer.Option(True, "--reuse/--fresh", help="Reuse identical stored runs."),
     kuairec_small_matrix: Path = typer.Option(None, help="KuaiRec: the small_matrix.csv to judge on."),
 ) -> None:
@@ -62,9 +61,9 @@ def evaluate_command(
     train = TrainConfig(dimensions=dimensions, window=window, negative=negative, ns_exponent=ns_exponent,
                         epochs=epochs, workers=workers, seed=seed)
     config = EvaluationConfig(
-        stage=stage, methods=tuple(method) if method else DEFAULT_METHODS, seed=seed, reuse=reuse,  # type: ignore[arg-type]
+        stage=stage, methods=tuple(method) if method else DEFAULT_METHODS, seed=seed, reuse=reuse,
         metapaths=tuple(parse_metapath(m) for m in metapath) if metapath else None,
-        walks_per_node=walks_per_node, walk_length=walk_length, train=train, trainer=trainer,  # type: ignore[arg-type]
+        walks_per_node=walks_per_node, walk_length=walk_length, train=train, trainer=trainer,
         kuairec_small_matrix=kuairec_small_matrix)
     current = settings()
     with runner(current) as checked:
@@ -87,19 +86,18 @@ def demo_command(fresh: bool = typer.Option(False, "--fresh", help="Reload and r
 
 @one_line_errors
 def serve_command(run: str = typer.Argument(None, help="Run id (default: the latest R-MP2V run)."),
-                  scoring: str = typer.Option(None, help="dot or cosine (default: the run's rule).")) -> None:
+                  scoring: ScoringRule = typer.Option(None, help="Default: the run's rule.")) -> None:
     """Write a run's vectors to Neo4j as node properties with vector indexes."""
     current = settings()
     store = RunStore(current.paths.runs)
     stored = store.load(run) if run else store.latest("R-MP2V")
     with runner(current) as checked:
-        record = serve_run(checked, read_model(checked), stored, rule=scoring)  # type: ignore[arg-type]
+        record = serve_run(checked, read_model(checked), stored, rule=scoring)
     echo(f"serving {record['method']} run {record['run_id']} in slot {record['slot']} "
          f"({record['scoring']} scoring, {record['dimensions']} dimensions)")
 
 
-def _server(checked: Any, run: str | None, current: Any) -> Server:
-    model = read_model(checked)
+def _server(checked: Any, model: GraphModel, run: str | None, current: Any) -> Server:
     if run:
         stored = RunStore(current.paths.runs).load(run)
         return Server(checked, model, serve_run(checked, model, stored)["slot"])
@@ -121,8 +119,11 @@ def recommend_command(
     """Top-k items for a user, answered by Neo4j from the vector index."""
     current = settings()
     with runner(current) as checked:
-        server = _server(checked, run, current)
-        rows = server.recommend(_entity_id(user), k, exclude_seen=exclude_seen)
+        model = read_model(checked)
+        # Read with the dataset's id type before serving anything: `007` stays "007" under string ids.
+        user_id = parse_id(user, model.id_type, what=f"{model.user_label} id")
+        server = _server(checked, model, run, current)
+        rows = server.recommend(user_id, k, exclude_seen=exclude_seen)
     echo(f"{server.record['method']} ({server.record['scoring']}) for user {user}:")
     for rank, rec in enumerate(rows, start=1):
         echo(f"{rank:>3}. {rec.item_id!s:>8}  {rec.score:8.3f}  {rec.name or ''}")
@@ -134,8 +135,10 @@ def similar_command(item: str = typer.Argument(..., help="Item id."), k: int = t
     """The "autoplay" list: items closest to an item by cosine of embeddings."""
     current = settings()
     with runner(current) as checked:
-        server = _server(checked, run, current)
-        rows = server.similar(_entity_id(item), k)
+        model = read_model(checked)
+        item_id = parse_id(item, model.id_type, what=f"{model.item_label} id")
+        server = _server(checked, model, run, current)
+        rows = server.similar(item_id, k)
     for rank, rec in enumerate(rows, start=1):
         echo(f"{rank:>3}. {rec.item_id!s:>8}  {rec.score:6.3f}  {rec.name or ''}")
 

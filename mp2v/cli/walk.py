@@ -9,7 +9,7 @@ import typer
 from mp2v.cli.common import echo, one_line_errors, runner, settings
 from mp2v.graph.metapath import parse_metapath
 from mp2v.graph.model import read_model
-from mp2v.walks.config import WalkConfig
+from mp2v.walks.config import EngineChoice, StartNodes, WalkConfig
 from mp2v.walks.run import CorpusSummary, default_metapath, run_walks
 
 
@@ -21,8 +21,8 @@ def walk(
     walks_per_node: int = typer.Option(10, help="Walks started from every start node."),
     walk_length: int = typer.Option(40, help="Nodes per walk."),
     weighted: bool = typer.Option(True, "--weighted/--uniform", help="R-MP2V (edge weights) or MP2V (uniform)."),
-    start: str = typer.Option("users", help="Start nodes: users, items or both."),
-    engine: str = typer.Option("auto", help="auto, gds, cypher or memory."),
+    start: StartNodes = typer.Option(StartNodes.USERS, help="Start nodes."),
+    engine: EngineChoice = typer.Option(EngineChoice.AUTO, help="auto picks GDS or the in-memory CSR engine."),
     seed: int = typer.Option(42),
     concurrency: int = typer.Option(1, help="GDS threads (1-4; 1 is reproducible)."),
     out: Path = typer.Option(None, help="Corpus file (default: <MP2V_HOME>/walks/<dataset>.txt)."),
@@ -33,8 +33,7 @@ def walk(
         model = read_model(checked)
         parsed = tuple(parse_metapath(m) for m in metapath) if metapath else (default_metapath(model),)
         config = WalkConfig(metapaths=parsed, walks_per_node=walks_per_node, walk_length=walk_length,
-                            start=start, weighted=weighted, seed=seed, concurrency=concurrency,  # type: ignore[arg-type]
-                            engine=engine)  # type: ignore[arg-type]
+                            start=start, weighted=weighted, seed=seed, concurrency=concurrency, engine=engine)
         target = out or current.paths.home / "walks" / f"{model.dataset}.txt"
         summary = run_walks(checked, config, target)
     print_summary(summary)

@@ -20,19 +20,18 @@ import numpy as np
 import numpy.typing as npt
 
 from mp2v.common.files import atomic_path, read_json, write_json
+from mp2v.common.ids import ids_array
 from mp2v.errors import ModelStoreError
 from mp2v.graph.model import GraphModel
-from mp2v.types import FloatMatrix, Token
+from mp2v.types import FloatMatrix, IdType, Token
 
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _ARRAYS = ("user_ids", "item_ids", "user_input", "item_input", "user_output", "item_output")
 
 
-def _ids(values: list[str]) -> npt.NDArray[Any]:
-    """Entity ids as integers when every id is an integer (the datasets' case), else as strings."""
-    if values and all(v.lstrip("-").isdigit() for v in values):
-        return np.array([int(v) for v in values], dtype=np.int64)
-    return np.array(values, dtype=str)
+def _ids(values: list[str], id_type: IdType) -> npt.NDArray[Any]:
+    """Entity ids of corpus tokens as the graph stores them (the model's id type, never guessed)."""
+    return ids_array(values, id_type, what="corpus token id")
 
 
 @dataclass(frozen=True)
@@ -68,10 +67,10 @@ class Embeddings:
         for label in (model.user_label, model.item_label):
             prefix = prefixes[label] + ":"
             rows = [i for i, token in enumerate(tokens) if token.startswith(prefix)]
-            ids = [tokens[i][len(prefix):] for i in rows]
-            order = np.argsort(_ids(ids), kind="stable") if ids else np.empty(0, np.int64)
+            ids = _ids([tokens[i][len(prefix):] for i in rows], model.id_type)
+            order = np.argsort(ids, kind="stable") if ids.size else np.empty(0, np.int64)
             rows_sorted = np.asarray(rows, dtype=np.int64)[order]
-            parts[label] = (_ids(ids)[order], input_vectors[rows_sorted], output_vectors[rows_sorted])
+            parts[label] = (ids[order], input_vectors[rows_sorted], output_vectors[rows_sorted])
         users, items = parts[model.user_label], parts[model.item_label]
         if items[0].size == 0:
             raise ModelStoreError(f"the corpus has no {model.item_label} tokens: check the metapaths")

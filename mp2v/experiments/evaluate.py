@@ -46,7 +46,7 @@ class EvaluationConfig:
     walk_length: int = 40
     train: TrainConfig = TrainConfig()
     #: gensim, or the numba SGNS with shared ("numba") or type-aware ("numba-typed", metapath2vec++) negatives.
-    trainer: Trainer = "gensim"
+    trainer: Trainer = Trainer.GENSIM
     #: The production baseline's settings (None: mp2v.models.item2vec.PRODUCTION_PARAMS).
     item2vec: Item2VecParams | None = None
     #: KuaiRec: the small_matrix.csv to judge on (default: the loaded folder, recorded by the loader).

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -40,16 +40,21 @@ class Mp2vSpec:
     name: str
     walk: WalkConfig
     train: TrainConfig = TrainConfig()
-    scoring: ScoringRule = "dot"
+    scoring: ScoringRule = ScoringRule.DOT
     #: Start item vectors from the item2vec baseline of the same stage (the seeds' initialisation).
     initialise_from_item2vec: bool = False
     #: "gensim"; or the project's numba SGNS (mp2v.training.numba_sgns) with negatives from all tokens ("numba") or
     #: from the context token's node type ("numba-typed", metapath2vec++).
-    trainer: Trainer = "gensim"
+    trainer: Trainer = Trainer.GENSIM
 
     def __post_init__(self) -> None:
-        if self.trainer not in get_args(Trainer):
-            raise ConfigError(f"unknown trainer {self.trainer!r}: choose from {', '.join(get_args(Trainer))}")
+        # Plain strings (search spaces, hand-written configs) become the enums; a typo lists the choices.
+        for name, choice in (("trainer", Trainer), ("scoring", ScoringRule)):
+            try:
+                object.__setattr__(self, name, choice(getattr(self, name)))
+            except ValueError:
+                raise ConfigError(f"unknown {name} {getattr(self, name)!r}: choose from "
+                                  f"{', '.join(choice)}") from None
 
 
 @dataclass
@@ -122,7 +127,7 @@ class Experiment:
         else:
             timings = {k: float(v) for k, v in stored.metadata.get("timings", {}).items()}
             notes = [f"reused stored run {stored.run_id}"]
-        score, more = self.aligned_scorer(stored.embeddings, "cosine", stage)
+        score, more = self.aligned_scorer(stored.embeddings, ScoringRule.COSINE, stage)
         return FittedMethod(name, score, described, timings, run=stored, notes=notes + more)
 
     def fit_mp2v(self, spec: Mp2vSpec, stage: Stage, *, reuse: bool = False) -> FittedMethod:

@@ -5,11 +5,13 @@
     (:User {id})-[:<interaction> {weight, ...}]->(:<Item> {id, name?})
     (:User)-[:FOLLOWS]->(:User)
     (:<Item>)-[:<feature_type> {weight?}]->(:<Feature> {id, name?})
-    (:Dataset {name, user_label, item_label, ...})      one node: what this database holds
+    (:Dataset {name, user_label, item_label, id_type, ...})      one node: what this database holds
 
 A dataset keeps its own names (Last.fm: Artist / LISTENED / Tag / HAS_TAG; KuaiRec: Video / WATCHED /
 Category / IN_CATEGORY). The ``:Dataset`` node records them so that walks, training, evaluation, serving and
 the dashboard read the model from the database instead of guessing. One database holds one dataset.
+``id_type`` says whether node ids are integers or strings; a ``:Dataset`` node written before it was recorded
+reads as integer (the only kind those loaders wrote).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 from mp2v.db.runner import QueryRunner
 from mp2v.errors import ConfigError
-from mp2v.types import EntityId, Label, RelType, Token
+from mp2v.types import EntityId, IdType, Label, RelType, Token
 
 _DEFAULT_PREFIXES = {"User": "u", "Video": "v", "Artist": "a", "Item": "i", "Tag": "t", "Category": "c",
                      "Feature": "f"}
@@ -43,6 +45,15 @@ class GraphModel:
     signal_property: str = "weight"
     #: Loader options that shaped the graph (thresholds, matrix choice), kept for fingerprints and reports.
     options: dict[str, Any] = field(default_factory=dict)
+    #: Whether node ids are integers or strings: every stage parses ids typed by a person with it.
+    id_type: IdType = IdType.INTEGER
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "id_type", IdType(self.id_type))
+        except ValueError:
+            raise ConfigError(f"the :Dataset node of {self.dataset!r} has id_type {self.id_type!r}; expected "
+                              "integer or string: reload the dataset with `mp2v load`") from None
 
     @property
     def labels(self) -> list[Label]:
@@ -66,6 +77,7 @@ class GraphModel:
         properties = asdict(self)
         properties["name"] = properties.pop("dataset")
         properties["options"] = json.dumps(self.options, sort_keys=True)
+        properties["id_type"] = str(self.id_type)
         return {key: value for key, value in properties.items() if value is not None}
 
     @classmethod
@@ -79,11 +91,12 @@ class GraphModel:
 LASTFM = GraphModel(
     dataset="lastfm", item_label="Artist", interaction_type="LISTENED",
     feature_label="Tag", feature_type="HAS_TAG", weight_formula="log1p(plays)", signal_property="plays",
+    id_type=IdType.INTEGER,
 )
 KUAIREC = GraphModel(
     dataset="kuairec", item_label="Video", interaction_type="WATCHED",
     feature_label="Category", feature_type="IN_CATEGORY", weight_formula="min(watch_ratio, cap)",
-    signal_property="watch_ratio",
+    signal_property="watch_ratio", id_type=IdType.INTEGER,
 )
 
 
@@ -123,7 +136,12 @@ def graph_fingerprint(runner: QueryRunner) -> str:
     # Only the dataset's own labels and types: serving bookkeeping (:ServedRun) must not make every stored run
     # and benchmark trial look stale.
     types = {model.interaction_type, model.follow_type, model.feature_type}
-    payload = json.dumps({"model": model.to_properties(),
+    described = model.to_properties()
+    # Integer ids were the only kind before id_type was recorded: leaving the default out keeps the
+    # fingerprints (and so the cached runs) of those datasets valid.
+    if model.id_type is IdType.INTEGER:
+        described.pop("id_type")
+    payload = json.dumps({"model": described,
                           "labels": {k: v for k, v in stats.labels.items() if k in model.labels},
                           "relationships": {k: v for k, v in stats.relationships.items() if k in types}},
                          sort_keys=True)

@@ -21,8 +21,16 @@ from mp2v.embeddings.store import Embeddings
 from mp2v.errors import ConfigError
 from mp2v.types import FloatMatrix, IndexArray, ScoringRule
 
-SCORING_RULES: tuple[ScoringRule, ...] = ("dot", "cosine")
-DEFAULT_SCORING: ScoringRule = "dot"
+SCORING_RULES: tuple[ScoringRule, ...] = tuple(ScoringRule)
+DEFAULT_SCORING = ScoringRule.DOT
+
+
+def scoring_rule(value: ScoringRule | str) -> ScoringRule:
+    """A scoring rule from its name (a stored run's metadata, a config); a one-line error lists the rules."""
+    try:
+        return ScoringRule(value)
+    except ValueError:
+        raise ConfigError(f"scoring rule must be one of {', '.join(ScoringRule)}, not {value!r}") from None
 
 
 def normalised(vectors: FloatMatrix) -> FloatMatrix:
@@ -33,12 +41,10 @@ def normalised(vectors: FloatMatrix) -> FloatMatrix:
 class Scorer:
     """Scores of users (rows of the embeddings) against every item, in batches."""
 
-    def __init__(self, embeddings: Embeddings, rule: ScoringRule = DEFAULT_SCORING) -> None:
-        if rule not in SCORING_RULES:
-            raise ConfigError(f"scoring rule must be one of {SCORING_RULES}, not {rule!r}")
+    def __init__(self, embeddings: Embeddings, rule: ScoringRule | str = DEFAULT_SCORING) -> None:
         self.embeddings = embeddings
-        self.rule = rule
-        if rule == "dot":
+        self.rule = scoring_rule(rule)
+        if self.rule is ScoringRule.DOT:
             self._users, self._items = embeddings.user_input, embeddings.item_output
         else:
             self._users, self._items = normalised(embeddings.user_input), normalised(embeddings.item_input)

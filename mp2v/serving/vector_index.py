@@ -19,12 +19,13 @@ from typing import Any
 
 import numpy as np
 
+from mp2v.common.ids import parse_id
 from mp2v.db.runner import QueryRunner
 from mp2v.embeddings.store import StoredRun
 from mp2v.errors import ConfigError
 from mp2v.graph.model import GraphModel
-from mp2v.serving.scoring import normalised
-from mp2v.types import FloatMatrix, ScoringRule
+from mp2v.serving.scoring import normalised, scoring_rule
+from mp2v.types import EntityId, FloatMatrix, ScoringRule
 
 BATCH = 2_000
 #: HNSW build parameters (Neo4j's defaults are 16 and 100); see docs/serving.md for the recall measurement.
@@ -64,7 +65,7 @@ class Slot:
 def serving_vectors(run: StoredRun, rule: ScoringRule) -> tuple[FloatMatrix, FloatMatrix]:
     """(user query vectors, item score vectors) for a rule: see the module docstring."""
     emb = run.embeddings
-    if rule == "cosine":
+    if scoring_rule(rule) is ScoringRule.COSINE:
         return normalised(emb.user_input), normalised(emb.item_input)
     outputs = emb.item_output.astype(np.float64)
     norms = np.linalg.norm(outputs, axis=1)
@@ -82,9 +83,9 @@ def served_runs(runner: QueryRunner) -> dict[str, dict[str, Any]]:
 def serve_run(runner: QueryRunner, model: GraphModel, run: StoredRun, *, rule: ScoringRule | None = None,
               slot: str | None = None) -> dict[str, Any]:
     """Write a run's vectors and indexes into its slot; a run already served there is left as it is."""
-    rule = rule or run.metadata.get("scoring", "dot")
+    rule = scoring_rule(rule or run.metadata.get("scoring", ScoringRule.DOT))
     current = Slot(slot or slot_name(run.method))
-    record: dict[str, Any] = {"slot": current.name, "run_id": run.run_id, "method": run.method, "scoring": rule,
+    record: dict[str, Any] = {"slot": current.name, "run_id": run.run_id, "method": run.method, "scoring": str(rule),
                               "dimensions": run.embeddings.dimensions, "dataset": model.dataset}
     existing = served_runs(runner).get(current.name)
     if existing and "item_norm_bound" in existing and all(existing.get(k) == v for k, v in record.items()):
@@ -130,7 +131,7 @@ def _ensure_index(runner: QueryRunner, name: str, label: str, prop: str, dimensi
 
 @dataclass(frozen=True)
 class Recommendation:
-    item_id: Any
+    item_id: EntityId
     name: str | None
     score: float
 
@@ -148,8 +149,10 @@ class Server:
         self.record = served[slot]
         self.slot = Slot(slot)
 
-    def recommend(self, user_id: Any, k: int = 20, *, exclude_seen: bool = True,
+    def recommend(self, user_id: EntityId | str, k: int = 20, *, exclude_seen: bool = True,
                   margin: int = 500) -> list[Recommendation]:
+        """Top-k items for a user; the id (typed or text) is read with the dataset's id type."""
+        user_id = parse_id(user_id, self.model.id_type, what=f"{self.model.user_label} id")
         ids = {"User": self.model.user_label, "Interaction": self.model.interaction_type}
         exists = self.runner.read("serve/user_vector_exists", {"user": user_id, "property": self.slot.user_property},
                                   identifiers={"User": self.model.user_label})
@@ -167,7 +170,9 @@ class Server:
         return [Recommendation(r["id"], r["name"], float(r["cosine"]) * (r["query_norm"] * scale if dot else 1.0))
                 for r in rows]
 
-    def similar(self, item_id: Any, k: int = 20) -> list[Recommendation]:
+    def similar(self, item_id: EntityId | str, k: int = 20) -> list[Recommendation]:
+        """The items closest to an item; the id (typed or text) is read with the dataset's id type."""
+        item_id = parse_id(item_id, self.model.id_type, what=f"{self.model.item_label} id")
         found = self.runner.read("serve/item_exists", {"item": item_id, "property": self.slot.item_property},
                                  identifiers={"Item": self.model.item_label})
         if not found:

@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from enum import StrEnum
 
 from mp2v.errors import ConfigError
 from mp2v.graph.metapath import Metapath
 
-StartNodes = Literal["users", "items", "both"]
-EngineChoice = Literal["auto", "gds", "cypher", "memory"]
+
+class StartNodes(StrEnum):
+    """Which nodes walks start from."""
+
+    USERS = "users"
+    ITEMS = "items"
+    BOTH = "both"
+
+
+class EngineChoice(StrEnum):
+    """The walk engine ``--engine`` picks: ``auto`` chooses GDS or the in-memory CSR engine per graph."""
+
+    AUTO = "auto"
+    GDS = "gds"
+    CYPHER = "cypher"
+    MEMORY = "memory"
+
+
 #: OpenGDS rejects a higher concurrency (it is an error, not a clamp).
 MAX_GDS_CONCURRENCY = 4
 
@@ -22,12 +38,12 @@ class WalkConfig:
     walks_per_node: int = 10
     #: Nodes per walk (GDS counts nodes, not hops).
     walk_length: int = 40
-    start: StartNodes = "users"
+    start: StartNodes = StartNodes.USERS
     #: R-MP2V: step in proportion to the edge ``weight``; MP2V: uniformly.
     weighted: bool = True
     seed: int = 42
     concurrency: int = 1
-    engine: EngineChoice = "auto"
+    engine: EngineChoice = EngineChoice.AUTO
     #: Start nodes per query/chunk: bounds memory and the length of any one server call.
     source_batch_size: int = 20_000
     #: ``auto`` walks inside Neo4j with GDS unless a hop reaches a node of higher degree: GDS scans a node's
@@ -42,6 +58,12 @@ class WalkConfig:
     exclude_holdout: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        # Plain strings are accepted (configs written by hand, older callers) and become the enums here.
+        for name, choice in (("start", StartNodes), ("engine", EngineChoice)):
+            try:
+                object.__setattr__(self, name, choice(getattr(self, name)))
+            except ValueError:
+                raise ConfigError(f"{name} must be one of {', '.join(choice)}, not {getattr(self, name)!r}") from None
         if not self.metapaths:
             raise ConfigError("give at least one metapath, e.g. --metapath 'User-WATCHED->Video<-WATCHED-User'")
         if self.walks_per_node < 1 or self.walk_length < 2:
@@ -52,8 +74,6 @@ class WalkConfig:
             raise ConfigError("source_batch_size must be >= 1")
         if self.memory_budget_mb is not None and self.memory_budget_mb < 1:
             raise ConfigError("memory_budget_mb must be >= 1 (or None: half of the available memory)")
-        if self.start not in ("users", "items", "both"):
-            raise ConfigError(f"start must be users, items or both, not {self.start!r}")
 
 
 @dataclass(frozen=True)
