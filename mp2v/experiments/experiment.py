@@ -151,7 +151,8 @@ class Experiment:
             return FittedMethod(spec.name, reused.score, params, timings, run=stored,
                                 notes=[*reused.notes, f"reused stored run {stored.run_id}"])
         slug = spec.name.lower().replace(" ", "-")
-        corpus_path = self.workdir / f"{self.model.dataset}-{slug}-{stage}.txt"
+        # The key in the name: evaluations of other splits (seeds) running at the same time write other files.
+        corpus_path = self.workdir / f"{self.model.dataset}-{slug}-{stage}-{key[:12]}.txt"
         initial = (self.item2vec(stage, replace(PRODUCTION_PARAMS, dim=spec.train.dimensions, seed=spec.train.seed))
                    if spec.initialise_from_item2vec else None)
         model = MP2V(mp2v_params, source, corpus_path=corpus_path, item2vec=initial,
