@@ -5,7 +5,7 @@ UNWIND $groups AS g
 MATCH (a:{{Source}}) WHERE id(a) = g.node
 CALL (a) {
   MATCH (a)-[r:{{Type}}]-(b:{{Target}})
-  WHERE (r.holdout IS NULL OR NOT r.holdout IN $excluded)
+  WHERE (r[$holdout_property] IS NULL OR NOT r[$holdout_property] IN $excluded)
   WITH b, CASE WHEN $weighted THEN toFloat(coalesce(r.weight, 1.0)) ELSE 1.0 END AS w
   ORDER BY id(b)
   RETURN collect(id(b)) AS targets, collect(w) AS weights

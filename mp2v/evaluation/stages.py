@@ -33,7 +33,7 @@ class StageData:
     train: sp.csr_matrix
     truth: sp.csr_matrix
     exclude: sp.csr_matrix
-    #: ``holdout`` values whose edges walks must skip at this stage.
+    #: Values of the split's ``holdout_property`` whose edges walks must skip at this stage.
     walk_exclusions: tuple[str, ...]
 
 
@@ -54,6 +54,9 @@ class EvaluationSplit:
     candidate_items: npt.NDArray[np.bool_] | None = None
     #: Items x side-information features (tags, categories), for "unique features per list".
     item_features: sp.csr_matrix | None = None
+    #: The edge property this split marks its held-out interactions with (``holdout_<key>``; walk exclusions
+    #: name values of this property).
+    holdout_property: str = "holdout"
 
     @property
     def shape(self) -> tuple[int, int]:

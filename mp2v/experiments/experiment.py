@@ -22,12 +22,11 @@ from mp2v.evaluation.stages import EvaluationSplit, Stage
 from mp2v.graph.model import GraphModel, graph_fingerprint
 from mp2v.models.base import Recommender
 from mp2v.models.item2vec import PRODUCTION_PARAMS, Item2Vec, Item2VecParams
-from mp2v.serving.scoring import Scorer
-from mp2v.training.gensim_sgns import TrainConfig, input_vectors, train
-from mp2v.training.numba_sgns import train_typed
+from mp2v.models.mp2v import MP2V, AlignedScores, GraphWalks, Mp2vParams
+from mp2v.training.gensim_sgns import TrainConfig
 from mp2v.types import FloatMatrix, IndexArray, ScoringRule, Trainer
-from mp2v.walks.config import WalkConfig
-from mp2v.walks.run import CorpusSummary, run_walks
+from mp2v.walks.config import HoldoutExclusion, WalkConfig
+from mp2v.walks.run import CorpusSummary
 
 KS = (10, 20, 50, 100)
 ScoreFunction = Callable[[IndexArray], npt.NDArray[np.float32]]
@@ -131,51 +130,52 @@ class Experiment:
         return FittedMethod(name, score, described, timings, run=stored, notes=notes + more)
 
     def fit_mp2v(self, spec: Mp2vSpec, stage: Stage, *, reuse: bool = False) -> FittedMethod:
-        """Walk the training graph of ``stage``, train SGNS, store the run; ``reuse`` loads an identical run."""
+        """Fit the MP2V model on the training graph of ``stage`` and store its run; ``reuse`` loads an
+        identical stored run instead of walking and training again."""
         if self.runner is None:
             raise RuntimeError("MP2V needs the database: construct the Experiment with a runner")
         data = self.split.stage(stage)
-        walk_config = replace(spec.walk, exclude_holdout=data.walk_exclusions)
-        params: dict[str, Any] = {"walk": _describe(walk_config), "train": asdict(spec.train),
+        exclusion = HoldoutExclusion(self.split.holdout_property, data.walk_exclusions)
+        walk_config = replace(spec.walk, exclude_holdout=exclusion)
+        # Stored runs are keyed by the excluded values only: the property names the split, which the cache key
+        # already holds (protocol, seed, test size), so runs stored before namespaced splits keep their keys.
+        described = _describe(walk_config)
+        described["exclude_holdout"] = list(exclusion.values)
+        params: dict[str, Any] = {"walk": described, "train": asdict(spec.train),
                                   "scoring": spec.scoring, "initialise_from_item2vec": spec.initialise_from_item2vec}
         if spec.trainer != "gensim":  # only when set, so that stored gensim runs keep their keys
             params["trainer"] = spec.trainer
         key = self.cache_key(spec.name, stage, params)
+        source = GraphWalks(self.runner, spec.walk, self.model, self.split.user_ids, self.split.item_ids, exclusion)
+        mp2v_params = Mp2vParams(train=spec.train, scoring=spec.scoring, trainer=spec.trainer,
+                                 initialise_from_item2vec=spec.initialise_from_item2vec)
         stored = self.store.find(key) if reuse else None
         if stored is not None:
-            score, notes = self.aligned_scorer(stored.embeddings, spec.scoring, stage)
+            reused = MP2V(mp2v_params, source).use_embeddings(stored.embeddings, data.train)
             timings = {name: float(value) for name, value in stored.metadata.get("timings", {}).items()}
-            return FittedMethod(spec.name, score, params, timings, run=stored,
-                                notes=[*notes, f"reused stored run {stored.run_id}"])
+            return FittedMethod(spec.name, reused.score, params, timings, run=stored,
+                                notes=[*reused.notes, f"reused stored run {stored.run_id}"])
         slug = spec.name.lower().replace(" ", "-")
-        corpus_path = self.workdir / f"{self.model.dataset}-{slug}-{stage}.txt"
-        started = time.monotonic()
-        corpus = run_walks(self.runner, walk_config, corpus_path, progress=self.progress)
-        walked = time.monotonic()
-        initial = self._initial_vectors(spec, stage) if spec.initialise_from_item2vec else None
-        gensim_model = None
-        if spec.trainer == "gensim":
-            result = train(corpus_path, spec.train, initial_vectors=initial, progress=self.progress)
-            gensim_model = result.model
-            tokens, inputs, outputs = input_vectors(result.model)
-            seconds, words_per_second, losses = result.seconds, result.words_per_second, result.epoch_losses
-        else:
-            trained = train_typed(corpus_path, spec.train, typed=spec.trainer == "numba-typed",
-                                  initial_vectors=initial)
-            tokens, inputs, outputs = trained.tokens, trained.inputs, trained.outputs
-            seconds, words_per_second, losses = trained.seconds, trained.words_per_second, trained.epoch_losses
-        embeddings = Embeddings.from_tokens(tokens, inputs, outputs, self.model)
-        timings = {"walks": walked - started, "train": seconds, "fit": time.monotonic() - started}
-        run = self.store.save(spec.name, embeddings, {
+        # The key in the name: evaluations of other splits (seeds) running at the same time write other files.
+        corpus_path = self.workdir / f"{self.model.dataset}-{slug}-{stage}-{key[:12]}.txt"
+        initial = (self.item2vec(stage, replace(PRODUCTION_PARAMS, dim=spec.train.dimensions, seed=spec.train.seed))
+                   if spec.initialise_from_item2vec else None)
+        model = MP2V(mp2v_params, source, corpus_path=corpus_path, item2vec=initial,
+                     progress=self.progress).fit(data.train)
+        if model.embeddings is None or model.report is None:
+            raise RuntimeError("MP2V.fit returned without embeddings")
+        report, corpus = model.report, model.report.corpus
+        run = self.store.save(spec.name, model.embeddings, {
             "dataset": self.model.dataset, "stage": stage, "protocol": self.split.protocol,
             "split_seed": self.split.seed, "graph_fingerprint": self.fingerprint, "cache_key": key,
-            "scoring": spec.scoring, "params": params, "timings": timings,
-            "words_per_second": words_per_second, "epoch_losses": losses,
-            "corpus": corpus_path.name, "corpus_walks": corpus.walks, "corpus_tokens": corpus.tokens,
+            "holdout_property": exclusion.property,
+            "scoring": spec.scoring, "params": params, "timings": report.timings,
+            "words_per_second": report.words_per_second, "epoch_losses": report.epoch_losses,
+            "corpus": corpus.path.name, "corpus_walks": corpus.walks, "corpus_tokens": corpus.tokens,
             "walk_engine": corpus.engine,
-        }, gensim_model=gensim_model if self.keep_gensim_models else None)
-        score, notes = self.aligned_scorer(embeddings, spec.scoring, stage)
-        return FittedMethod(spec.name, score, params, timings, run=run, corpus=corpus, notes=notes)
+        }, gensim_model=model.gensim_model if self.keep_gensim_models else None)
+        return FittedMethod(spec.name, model.score, params, report.timings, run=run, corpus=corpus.summary,
+                            notes=model.notes)
 
     def cache_key(self, name: str, stage: Stage, params: dict[str, Any]) -> str:
         import hashlib
@@ -185,39 +185,13 @@ class Experiment:
                    "split": [self.split.protocol, self.split.seed, int(self.split.test.nnz)]}
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
-    def _initial_vectors(self, spec: Mp2vSpec, stage: Stage) -> dict[str, np.ndarray]:
-        baseline = self.item2vec(stage, replace(PRODUCTION_PARAMS, dim=spec.train.dimensions, seed=spec.train.seed))
-        prefix = self.model.token_prefixes[self.model.item_label]
-        return {f"{prefix}:{item}": baseline.item_vectors[col]
-                for col, item in enumerate(self.split.item_ids.tolist()) if baseline.item_in_vocabulary[col]}
-
     def aligned_scorer(self, embeddings: Embeddings, rule: ScoringRule, stage: Stage) -> tuple[ScoreFunction,
                                                                                                 list[str]]:
         """Scores in the split's user/item order. Items without a vector are never recommended; users without
         one (no walk reached them) fall back to training popularity, which the notes report."""
-        scorer = Scorer(embeddings, rule)
-        user_rows = np.array([embeddings.user_rows.get(u, -1) for u in self.split.user_ids.tolist()])
-        item_rows = np.array([embeddings.item_rows.get(i, -1) for i in self.split.item_ids.tolist()])
-        known_items = item_rows >= 0
-        popularity = np.asarray((self.split.stage(stage).train != 0).sum(axis=0), dtype=np.float32).ravel()
-        notes = []
-        missing_users = int((user_rows < 0).sum())
-        if missing_users:
-            notes.append(f"{missing_users} users have no embedding and are ranked by popularity")
-        if (~known_items).any():
-            notes.append(f"{int((~known_items).sum())} items have no embedding and are never recommended")
-
-        def score(users: IndexArray) -> npt.NDArray[np.float32]:
-            rows = user_rows[users]
-            result = np.full((users.size, item_rows.size), -np.inf, dtype=np.float32)
-            with_vector = rows >= 0
-            if with_vector.any():
-                result[np.ix_(with_vector, known_items)] = scorer(rows[with_vector])[:, item_rows[known_items]]
-            if (~with_vector).any():
-                result[~with_vector] = popularity
-            return result
-
-        return score, notes
+        aligned = AlignedScores(embeddings, rule, self.split.user_ids, self.split.item_ids,
+                                self.split.stage(stage).train)
+        return aligned, list(aligned.notes)
 
     # -- judging ---------------------------------------------------------------------------------
     def reference(self, stage: Stage) -> FloatMatrix:

@@ -3,8 +3,10 @@
 * ``holdout`` (Last.fm, generic CSV): per-user random holdout with a fixed seed. Test = 20 % of each user's
   interactions; validation = 20 % of the remaining ones (same rule). Tuning models learn from train only and
   are judged on validation; final models learn from train + validation and are judged once on test. The
-  split is saved (``<MP2V_HOME>/splits``) and reused, and marked on the graph's interaction edges
-  (``holdout: 'test' | 'validation'``) so walks of the training graph skip held-out edges.
+  split is saved (``<MP2V_HOME>/splits``) and reused, and marked on the graph's interaction edges under its
+  own property (``holdout_<12-hex split key>: 'test' | 'validation'``) so walks of the training graph skip
+  held-out edges. Each split has its own property and none clears another's, so evaluations with different
+  seeds can run at the same time without overwriting (or leaking) each other's test edges.
 * ``kuairec`` (MP2V-4-Rec): learn from the loaded big matrix; judge on the fully observed small matrix,
   whose positives per user are split 20 % validation / 80 % test; candidates are the small matrix's videos.
 
@@ -13,6 +15,7 @@ In both, a user's training items and the other split's items are never recommend
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,13 +89,13 @@ def holdout_protocol(runner: QueryRunner, model: GraphModel, splits_dir: Path, *
         save_split(path, split)
     if not isinstance(split, ThreeWaySplit):
         raise EvaluationError(f"{path} does not hold a three-way split; delete it to make a new one")
-    mark_holdout(runner, model, table, split)
+    holdout_property = mark_holdout(runner, model, table, split)
     return EvaluationSplit(
         protocol="holdout", dataset=model.dataset, seed=seed, user_ids=table.user_ids, item_ids=table.item_ids,
         tuning_train=split.train, final_train=(split.train + split.validation).tocsr(),
         validation=_binary(split.validation), test=_binary(split.test),
         tuning_walk_exclusions=HOLDOUT_SPLITS, final_walk_exclusions=("test",),
-        item_features=read_item_features(runner, model, table.item_ids),
+        item_features=read_item_features(runner, model, table.item_ids), holdout_property=holdout_property,
     )
 
 
@@ -102,24 +105,34 @@ def _binary(matrix: sp.csr_matrix) -> sp.csr_matrix:
     return binary
 
 
-def mark_holdout(runner: QueryRunner, model: GraphModel, table: InteractionTable, split: ThreeWaySplit) -> None:
-    """Write ``holdout`` on the held-out interaction edges; a split already marked is not rewritten."""
-    identifiers = {"User": model.user_label, "Interaction": model.interaction_type, "Item": model.item_label}
+def split_property(split: ThreeWaySplit) -> str:
+    """The split's own edge property, ``holdout_<12 hex>`` of its seed, input data and test part."""
     key = f"seed={split.info.seed} input={split.info.fingerprint} test={fingerprint(split.test)}"
+    return f"holdout_{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+
+
+def mark_holdout(runner: QueryRunner, model: GraphModel, table: InteractionTable, split: ThreeWaySplit) -> str:
+    """Write the split's held-out edges on its own property and return the property's name.
+
+    Idempotent, and safe when two processes mark the same split: both write the same values (a deadlock
+    between them is retried by the driver), and a complete marking is not rewritten. Other splits' properties
+    are never touched.
+    """
+    identifiers = {"User": model.user_label, "Interaction": model.interaction_type, "Item": model.item_label}
+    prop = split_property(split)
     wanted = {"test": int(split.test.nnz), "validation": int(split.validation.nnz)}
-    present = {row["split"]: int(row["count"]) for row in runner.read("eval/holdout_counts",
-                                                                       identifiers=identifiers)}
-    marked = runner.read("eval/holdout_key")
-    if present == wanted and marked and marked[0]["key"] == key:
-        return
-    runner.run_autocommit("eval/clear_holdout", identifiers=identifiers)
+    present = {row["split"]: int(row["count"])
+               for row in runner.read("eval/holdout_counts", {"property": prop}, identifiers=identifiers)}
+    if present == {name: count for name, count in wanted.items() if count}:
+        return prop
     for name, part in (("test", split.test), ("validation", split.validation)):
         rows, cols = part.nonzero()
         records = [{"user": table.user_ids[r].item(), "item": table.item_ids[c].item(), "split": name}
                    for r, c in zip(rows.tolist(), cols.tolist(), strict=True)]
         for start in range(0, len(records), 10_000):
-            runner.write("eval/mark_holdout", {"rows": records[start:start + 10_000]}, identifiers=identifiers)
-    runner.write("eval/set_holdout_key", {"key": key})
+            runner.write("eval/mark_holdout", {"rows": records[start:start + 10_000], "property": prop},
+                         identifiers=identifiers)
+    return prop
 
 
 def kuairec_protocol(runner: QueryRunner, model: GraphModel, small_matrix: Path, *, seed: int = 42,

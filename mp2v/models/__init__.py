@@ -3,7 +3,8 @@
 Every model follows :class:`~mp2v.models.base.Recommender`: ``Model(Params(...)).fit(train)``, then
 ``score(users)`` -> ``(len(users), n_items)`` float32, higher = better, ``-inf`` for items absent from
 training. :data:`BASELINES` maps a model name to its class; :func:`make_baseline` builds one from keyword
-hyperparameters (e.g. from a config file).
+hyperparameters (e.g. from a config file). :class:`MP2V` follows the same contract; it also needs a
+:class:`CorpusSource` (the graph's walks, or the training matrix's), so it is not in :data:`BASELINES`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from mp2v.models.ease import EASE, EASEParams
 from mp2v.models.implicit_models import BPR, IALS, BPRParams, IALSParams
 from mp2v.models.item2vec import Item2Vec, Item2VecParams, UserHistoryCorpus
 from mp2v.models.knn import ItemKNN, KNNParams, UserKNN
+from mp2v.models.mp2v import MP2V, CorpusSource, GraphWalks, MatrixWalks, Mp2vParams
 from mp2v.models.popularity import Popularity, PopularityParams
 from mp2v.models.rp3beta import RP3beta, RP3betaParams
 
@@ -64,6 +66,11 @@ __all__ = [
     "Item2VecParams",
     "ItemKNN",
     "KNNParams",
+    "MP2V",
+    "CorpusSource",
+    "GraphWalks",
+    "MatrixWalks",
+    "Mp2vParams",
     "Popularity",
     "PopularityParams",
     "RP3beta",

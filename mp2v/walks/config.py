@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from mp2v.errors import ConfigError
 from mp2v.graph.metapath import Metapath
@@ -28,6 +30,31 @@ class EngineChoice(StrEnum):
 
 #: OpenGDS rejects a higher concurrency (it is an error, not a clamp).
 MAX_GDS_CONCURRENCY = 4
+_PROPERTY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class HoldoutExclusion:
+    """Relationships whose ``property`` holds one of ``values`` are not walked (an evaluation split).
+
+    Each split marks its own property (``holdout_<key>``, see mp2v/experiments/protocols.py), so splits of
+    different seeds never overwrite each other; the queries read it as ``r[$holdout_property]``.
+    """
+
+    property: str = "holdout"
+    values: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not _PROPERTY_NAME.fullmatch(self.property):
+            raise ConfigError(f"HoldoutExclusion: property={self.property!r} is invalid; use letters, digits "
+                              "and underscores, e.g. holdout_0123456789ab")
+
+    def __bool__(self) -> bool:
+        return bool(self.values)
+
+    def params(self) -> dict[str, Any]:
+        """The query parameters every walk query filters held-out relationships with."""
+        return {"holdout_property": self.property, "excluded": list(self.values)}
 
 
 @dataclass(frozen=True)
@@ -54,8 +81,8 @@ class WalkConfig:
     #: ``auto`` keeps GDS when the in-memory engine would need more than this (None: half of the memory
     #: available when the walk starts).
     memory_budget_mb: int | None = None
-    #: Relationships whose ``holdout`` property is one of these are not walked (evaluation splits).
-    exclude_holdout: tuple[str, ...] = ()
+    #: Relationships held out by an evaluation split are not walked.
+    exclude_holdout: HoldoutExclusion = HoldoutExclusion()
 
     def __post_init__(self) -> None:
         # Plain strings are accepted (configs written by hand, older callers) and become the enums here.
@@ -74,6 +101,9 @@ class WalkConfig:
             raise ConfigError("source_batch_size must be >= 1")
         if self.memory_budget_mb is not None and self.memory_budget_mb < 1:
             raise ConfigError("memory_budget_mb must be >= 1 (or None: half of the available memory)")
+        if not isinstance(self.exclude_holdout, HoldoutExclusion):
+            raise ConfigError(f"WalkConfig: exclude_holdout={self.exclude_holdout!r} is invalid; pass a "
+                              "HoldoutExclusion(property, values)")
 
 
 @dataclass(frozen=True)
@@ -87,7 +117,7 @@ class WalkTask:
     seed: int
     concurrency: int
     source_batch_size: int
-    exclude_holdout: tuple[str, ...] = ()
+    exclude_holdout: HoldoutExclusion = HoldoutExclusion()
 
     @property
     def start_label(self) -> str:

@@ -11,6 +11,7 @@ import numpy.typing as npt
 from mp2v.db.runner import QueryRunner
 from mp2v.errors import WalkError
 from mp2v.graph.metapath import Hop
+from mp2v.walks.config import HoldoutExclusion
 from mp2v.walks.nodes import NodeTable
 
 EdgeArrays = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]
@@ -72,7 +73,7 @@ class HopCsr:
 
 
 def export_edges(runner: QueryRunner, source: str, rel_type: str, target: str,
-                 excluded: tuple[str, ...] = (), batch_size: int = 200_000) -> EdgeArrays:
+                 excluded: HoldoutExclusion = HoldoutExclusion(), batch_size: int = 200_000) -> EdgeArrays:
     """Every ``source-rel_type->target`` relationship (not held out) as internal-id arrays.
 
     Read by ranges of source internal ids, one record of three lists per range: the driver's cost is per
@@ -86,7 +87,7 @@ def export_edges(runner: QueryRunner, source: str, rel_type: str, target: str,
     while lo < end:
         hi = min(end, lo + span)
         received = 0
-        for batch in runner.stream("walks/export_edges_batch", {"excluded": list(excluded), "lo": lo, "hi": hi},
+        for batch in runner.stream("walks/export_edges_batch", {**excluded.params(), "lo": lo, "hi": hi},
                                    identifiers=identifiers):
             for starts, ends, values in batch:
                 if len(values) != len(starts):  # collect() skipped a null: toFloat() of a non-number

@@ -52,7 +52,7 @@ class CypherEngine:
             ]
             query = f"walks/cypher_step_{hop.direction.lower()}"
             identifiers = {"Source": hop.source, "Type": hop.rel_type, "Target": hop.target}
-            params = {"groups": groups, "weighted": task.weighted, "excluded": list(task.exclude_holdout)}
+            params = {"groups": groups, "weighted": task.weighted, **task.exclude_holdout.params()}
             moved = self.runner.read(query, params, identifiers=identifiers)
             if not moved:
                 break

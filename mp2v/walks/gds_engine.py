@@ -35,7 +35,7 @@ class GdsEngine:
         self.projection_seconds: dict[str, float] = {}
 
     def projection(self, task: WalkTask) -> Projection:
-        key = f"{task.metapath} excluding {task.exclude_holdout}"
+        key = f"{task.metapath} excluding {task.exclude_holdout.property}={list(task.exclude_holdout.values)}"
         if key not in self._projections:
             self._projections[key] = project(self.runner, task.metapath, force_layered=self.force_layered,
                                              excluded=task.exclude_holdout)

@@ -16,7 +16,7 @@ import numpy.typing as npt
 from mp2v.db.runner import QueryRunner
 from mp2v.graph.metapath import Hop
 from mp2v.walks.base import WalkBatch
-from mp2v.walks.config import WalkTask
+from mp2v.walks.config import HoldoutExclusion, WalkTask
 from mp2v.walks.csr import EdgeArrays, HopCsr, export_edges, export_pair, hop_csr
 from mp2v.walks.nodes import NodeTable
 
@@ -34,13 +34,13 @@ class MemoryEngine:
         self.runner = runner
         self.nodes = nodes
         self.walkers_per_chunk = walkers_per_chunk
-        self._edges: dict[tuple[str, str, str, tuple[str, ...]], EdgeArrays] = {}
-        self._csrs: dict[tuple[Hop, tuple[str, ...]], HopCsr] = {}
+        self._edges: dict[tuple[str, str, str, HoldoutExclusion], EdgeArrays] = {}
+        self._csrs: dict[tuple[Hop, HoldoutExclusion], HopCsr] = {}
         #: Seconds spent reading relationships from Neo4j, and building the hop CSRs from them.
         self.export_seconds = 0.0
         self.csr_seconds = 0.0
 
-    def csr(self, hop: Hop, excluded: tuple[str, ...] = ()) -> HopCsr:
+    def csr(self, hop: Hop, excluded: HoldoutExclusion = HoldoutExclusion()) -> HopCsr:
         if (hop, excluded) not in self._csrs:
             key = (*export_pair(hop), excluded)
             if key not in self._edges:

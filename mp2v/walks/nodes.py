@@ -18,6 +18,7 @@ from mp2v.db.runner import QueryRunner
 from mp2v.graph.metapath import Hop
 from mp2v.graph.model import GraphModel
 from mp2v.types import Label
+from mp2v.walks.config import HoldoutExclusion
 
 
 @dataclass(frozen=True)
@@ -110,14 +111,15 @@ def id_ranges(runner: QueryRunner, label: Label, span: int = ID_RANGE) -> Iterat
         yield lo, min(lo + span, int(row["hi"]) + 1)
 
 
-def start_nodes(runner: QueryRunner, first_hop: Hop, excluded: tuple[str, ...] = ()) -> npt.NDArray[np.int64]:
+def start_nodes(runner: QueryRunner, first_hop: Hop,
+                excluded: HoldoutExclusion = HoldoutExclusion()) -> npt.NDArray[np.int64]:
     """Internal ids of the nodes that can take the metapath's first hop (sorted)."""
     query = {"OUT": "walks/sources_out_batch", "IN": "walks/sources_in_batch",
              "BOTH": "walks/sources_both_batch"}[first_hop.direction]
     identifiers = {"Source": first_hop.source, "Type": first_hop.rel_type, "Target": first_hop.target}
     parts = [np.array(nodes, dtype=np.int64)
              for lo, hi in id_ranges(runner, first_hop.source)
-             for batch in runner.stream(query, {"excluded": list(excluded), "lo": lo, "hi": hi},
+             for batch in runner.stream(query, {**excluded.params(), "lo": lo, "hi": hi},
                                         identifiers=identifiers)
              for (nodes,) in batch]
     return np.sort(np.concatenate(parts)) if parts else np.empty(0, np.int64)

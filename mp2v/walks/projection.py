@@ -22,6 +22,7 @@ import numpy.typing as npt
 from mp2v.db import queries
 from mp2v.db.runner import QueryRunner
 from mp2v.graph.metapath import Metapath
+from mp2v.walks.config import HoldoutExclusion
 from mp2v.walks.schema import native_projection
 
 
@@ -61,7 +62,7 @@ def _has_weights(runner: QueryRunner, metapath: Metapath) -> bool:
 
 
 def project(runner: QueryRunner, metapath: Metapath, *, force_layered: bool = False,
-            excluded: tuple[str, ...] = ()) -> Projection:
+            excluded: HoldoutExclusion = HoldoutExclusion()) -> Projection:
     """Project the graph ``metapath`` needs; the caller must drop it (use ``with project(...) as p``).
 
     Held-out relationships (``excluded``) can only be filtered by the Cypher projection, so they force layers.
@@ -79,7 +80,7 @@ def project(runner: QueryRunner, metapath: Metapath, *, force_layered: bool = Fa
         })[0][0]
     else:
         statement, params = _layered_statement(metapath)
-        row = runner.write(statement, {"graph_name": name, "excluded": list(excluded), **params})[0][0]
+        row = runner.write(statement, {"graph_name": name, **excluded.params(), **params})[0][0]
     return Projection(
         runner=runner, name=name, metapath=metapath, layered=orientation is None,
         node_count=int(row["node_count"]), relationship_count=int(row["relationship_count"]),

@@ -62,9 +62,15 @@ def test_evaluate_learns_communities_reports_and_reuses(db: QueryRunner, setting
     assert recorded["chosen_by"] == "validation recall@20"
     assert recorded["chosen_validation_recall@20"] == round(validation_recall[outcome.choice.name], 4)
     assert [m["stage"] for m in recorded["methods"]] == ["test"] * 3
-    # Held-out interactions are marked on the graph: exactly the test split (+ validation) of the protocol.
+    # Held-out interactions are marked on the graph, on the split's own property: exactly the test split
+    # (+ validation) of the protocol.
+    runs = RunStore(settings.paths.runs)
+    properties = {runs.load(result.run_id).metadata["holdout_property"]
+                  for result in outcome.results if result.run_id and "MP2V" in result.name}
+    assert len(properties) == 1 and next(iter(properties)).startswith("holdout_")
     marked = {row["split"]: row["count"] for row in db.read(
-        "eval/holdout_counts", identifiers={"User": "User", "Interaction": "WATCHED", "Item": "Video"})}
+        "eval/holdout_counts", {"property": properties.pop()},
+        identifiers={"User": "User", "Interaction": "WATCHED", "Item": "Video"})}
     # 8 interactions per user: round(0.2 * 8) = 2 test and round(0.2 * 6) = 1 validation per user.
     assert marked == {"test": 80, "validation": 40}
     again = evaluate(db, settings, CONFIG, progress=False)

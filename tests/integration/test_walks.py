@@ -12,7 +12,7 @@ from scipy.stats import chisquare
 from mp2v.db.runner import QueryRunner
 from mp2v.errors import MetapathError, WalkError
 from mp2v.graph.metapath import parse_metapath
-from mp2v.walks.config import WalkConfig
+from mp2v.walks.config import HoldoutExclusion, WalkConfig
 from mp2v.walks.corpus import WalkCorpus
 from mp2v.walks.gds_engine import GdsEngine
 from mp2v.walks.run import run_walks
@@ -187,9 +187,11 @@ def test_interrupted_gds_walk_drops_projection_and_stops_server_work(
 def test_held_out_relationships_are_never_walked(db: QueryRunner, tmp_path: Path, engine: str) -> None:
     # User 1's edge to video 12 (weight 5, the likeliest step) is a test interaction: walks must not use it.
     _fan_graph(db)
-    db.write(query("set_holdout"), {"pairs": [[1, 12]], "split": "test"})
+    # Another split's property on the same edge must not hide it from this split's walks.
+    db.write(query("set_holdout"), {"pairs": [[1, 12]], "split": "test", "property": "holdout_aaaaaaaaaaaa"})
+    db.write(query("set_holdout"), {"pairs": [[1, 11]], "split": "test", "property": "holdout_bbbbbbbbbbbb"})
     config = WalkConfig(metapaths=(parse_metapath(UVU),), walks_per_node=300, walk_length=6, engine=engine,  # type: ignore[arg-type]
-                        exclude_holdout=("test", "validation"))
+                        exclude_holdout=HoldoutExclusion("holdout_aaaaaaaaaaaa", ("test", "validation")))
     run_walks(db, config, tmp_path / "h.txt", progress=False)
     pairs = {(walk[i], walk[i + 1]) for walk in WalkCorpus(tmp_path / "h.txt") for i in range(len(walk) - 1)}
     assert ("u:1", "v:10") in pairs and ("u:1", "v:11") in pairs

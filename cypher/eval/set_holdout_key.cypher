@@ -1,2 +1,0 @@
-MATCH (d:Dataset)
-SET d.holdout_key = $key
