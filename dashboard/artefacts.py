@@ -39,7 +39,8 @@ def _mtime(path: Path) -> int:
 # -- runs ----------------------------------------------------------------------------------------------
 @st.cache_data(show_spinner=False)
 def _runs(root: str, stamp: int) -> list[dict[str, Any]]:
-    return RunStore(Path(root)).list()
+    # Damaged runs are left out here; `mp2v runs` names them.
+    return RunStore(Path(root)).scan()[0]
 
 
 def runs(root: Path, dataset: str | None) -> list[dict[str, Any]]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import neo4j.exceptions
 import pandas as pd
 import streamlit as st
 
@@ -20,12 +19,13 @@ from mp2v.common import ids
 from mp2v.config import Neo4jSettings
 from mp2v.db.check import connect
 from mp2v.db.runner import QueryRunner
-from mp2v.errors import ConfigError, ConnectionCheckError
+from mp2v.errors import ConfigError, ConnectionCheckError, DatabaseUnavailableError
 from mp2v.graph.model import GraphModel, read_model
 from mp2v.types import EntityId, IdType
 
 #: Driver errors that mean "the server went away" after the runner was cached.
-LOST_CONNECTION = (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired, OSError)
+#: The runner turns a lost connection into DatabaseUnavailableError (mp2v/db/faults.py).
+LOST_CONNECTION = (DatabaseUnavailableError, OSError)
 #: Features shown per item (tags, categories).
 TOP_FEATURES = 3
 

@@ -13,6 +13,7 @@ from loaders.pipeline import LoadOptions, PlanBuilder, rejects_folder, run_load
 from loaders.summary import summary_lines
 from mp2v.cli.common import echo, one_line_errors, runner, settings
 from mp2v.common.slugs import check_slug
+from mp2v.types import IdType
 
 app = typer.Typer(help="Load Last.fm, KuaiRec or generic CSV files into Neo4j.", no_args_is_help=True)
 
@@ -26,11 +27,6 @@ class LastfmWeight(StrEnum):
 class Matrix(StrEnum):
     big = "big"
     small = "small"
-
-
-class IdType(StrEnum):
-    integer = "integer"
-    string = "string"
 
 
 class WeightTransform(StrEnum):
@@ -114,7 +110,7 @@ def load_csv(
     follower_col: str = typer.Option("user", help="Follows file: the following user."),
     followed_col: str = typer.Option("follows", help="Follows file: the followed user."),
     feature_col: str = typer.Option("feature", help="Features file: the feature column."),
-    id_type: IdType = typer.Option(IdType.integer, help="Node ids are integers (default) or strings."),
+    id_type: IdType = typer.Option(IdType.INTEGER, help="Node ids are integers (default) or strings."),
     weight_transform: WeightTransform = typer.Option(WeightTransform.raw, help="weight = w, log1p(w), or 1."),
     user_label: str = typer.Option("User"), item_label: str = typer.Option("Item"),
     interaction_type: str = typer.Option("INTERACTED"), follow_type: str = typer.Option("FOLLOWS"),
@@ -130,7 +126,7 @@ def load_csv(
                                        follower=follower_col, followed=followed_col, feature=feature_col),
         labels=csv_generic.CsvLabels(user=user_label, item=item_label, interaction=interaction_type,
                                      follow=follow_type, feature=feature_label, has_feature=feature_type),
-        delimiter=delimiter, encoding=encoding, id_type=cast(csv_generic.IdType, id_type.value),
+        delimiter=delimiter, encoding=encoding, id_type=id_type,
         weight_transform=cast(csv_generic.Transform, weight_transform.value),
     )
     _run(lambda validation: csv_generic.build_plan(config, validation), config.dataset,

@@ -20,6 +20,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from mp2v.common.slugs import check_slug
 from mp2v.db.runner import QueryRunner
 from mp2v.errors import ConfigError
 from mp2v.types import EntityId, IdType, Label, RelType, Token
@@ -49,6 +50,8 @@ class GraphModel:
     id_type: IdType = IdType.INTEGER
 
     def __post_init__(self) -> None:
+        # The dataset name becomes part of file paths (reports, splits, corpora): only a slug is accepted.
+        check_slug(self.dataset, "dataset name")
         try:
             object.__setattr__(self, "id_type", IdType(self.id_type))
         except ValueError:
