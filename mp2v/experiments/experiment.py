@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from mp2v.common.hashing import content_hash
 from mp2v.db.runner import QueryRunner
 from mp2v.embeddings.store import Embeddings, RunStore, StoredRun
 from mp2v.errors import ConfigError
@@ -178,12 +179,9 @@ class Experiment:
                             notes=model.notes)
 
     def cache_key(self, name: str, stage: Stage, params: dict[str, Any]) -> str:
-        import hashlib
-        import json
-
         payload = {"name": name, "stage": stage, "params": params, "graph": self.fingerprint,
                    "split": [self.split.protocol, self.split.seed, int(self.split.test.nnz)]}
-        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:20]
+        return content_hash(payload, 20)
 
     def aligned_scorer(self, embeddings: Embeddings, rule: ScoringRule, stage: Stage) -> tuple[ScoreFunction,
                                                                                                 list[str]]:

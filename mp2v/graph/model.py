@@ -20,6 +20,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from mp2v.common.hashing import content_hash
 from mp2v.common.slugs import check_slug
 from mp2v.db.runner import QueryRunner
 from mp2v.errors import ConfigError
@@ -130,8 +131,6 @@ def write_model(runner: QueryRunner, model: GraphModel) -> None:
 
 def graph_fingerprint(runner: QueryRunner) -> str:
     """A short hash of the dataset's model and its node/relationship counts: what a trained run came from."""
-    import hashlib
-
     from mp2v.db.admin import graph_stats
 
     stats = graph_stats(runner, with_degrees=False)
@@ -144,8 +143,6 @@ def graph_fingerprint(runner: QueryRunner) -> str:
     # fingerprints (and so the cached runs) of those datasets valid.
     if model.id_type is IdType.INTEGER:
         described.pop("id_type")
-    payload = json.dumps({"model": described,
-                          "labels": {k: v for k, v in stats.labels.items() if k in model.labels},
-                          "relationships": {k: v for k, v in stats.relationships.items() if k in types}},
-                         sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+    return content_hash({"model": described,
+                         "labels": {k: v for k, v in stats.labels.items() if k in model.labels},
+                         "relationships": {k: v for k, v in stats.relationships.items() if k in types}})

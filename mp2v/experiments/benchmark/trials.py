@@ -7,7 +7,6 @@ the files as they were after the last finished trial.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 import zipfile
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from mp2v.common.files import atomic_path, read_json, write_json, write_text
+from mp2v.common.hashing import content_hash
 from mp2v.errors import EvaluationError
 from mp2v.evaluation.results import MethodResult
 from mp2v.evaluation.stages import Stage
@@ -42,9 +42,7 @@ class Trial:
 
 
 def trial_key(method: str, stage: str, params: dict[str, Any], context: str) -> str:
-    payload = json.dumps({"method": method, "stage": stage, "params": params, "context": context},
-                         sort_keys=True, default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()[:24]
+    return content_hash({"method": method, "stage": stage, "params": params, "context": context}, 24)
 
 
 class TrialStore:
