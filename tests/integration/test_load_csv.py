@@ -85,7 +85,7 @@ def test_reload_replaces_the_features_of_the_items_the_file_lists(db: QueryRunne
         return build_plan(config, validation)
 
     def features() -> set[tuple[int, int]]:
-        rows = db.gds().run_cypher("MATCH (i:Item)-[:HAS_FEATURE]->(f:Feature) RETURN i.id AS i, f.id AS f")
+        rows = cypher(db, "MATCH (i:Item)-[:HAS_FEATURE]->(f:Feature) RETURN i.id AS i, f.id AS f")
         return set(zip(rows["i"].tolist(), rows["f"].tolist(), strict=True))
 
     run_load(build, db, OPTIONS, rejects_dir=tmp_path / "r")

@@ -110,7 +110,7 @@ def test_small_matrix_with_nan_timestamps_and_threshold(db: QueryRunner, tmp_pat
 
 
 def _stored(db: QueryRunner, query: str) -> pd.DataFrame:
-    return db.gds().run_cypher(query).sort_values(["s", "e"]).reset_index(drop=True)
+    return cypher(db, query).sort_values(["s", "e"]).reset_index(drop=True)
 
 
 def _categories(db: QueryRunner) -> dict[int, list[int]]:

@@ -16,6 +16,7 @@ from mp2v.embeddings.store import RunStore
 from mp2v.graph.model import read_model
 from mp2v.types import IdType
 from tests.conftest import Backend
+from tests.cypher_helpers import cypher
 
 #: Users and items whose ids look numeric but are not numbers: "007" and "7" are two users.
 USERS = ["007", "7", "A-1", *(f"{n:03d}" for n in range(10, 40))]
@@ -57,7 +58,7 @@ def test_string_ids_survive_load_walk_train_evaluate_serve_recommend_and_dashboa
          "--features", str(files["features"]), "--dataset", "strs", "--id-type", "string", "--no-progress")
     model = read_model(db)
     assert model.id_type is IdType.STRING
-    stored = db.gds().run_cypher("MATCH (u:User) WHERE u.id IN ['007', '7'] RETURN u.id AS id ORDER BY id")
+    stored = cypher(db, "MATCH (u:User) WHERE u.id IN ['007', '7'] RETURN u.id AS id ORDER BY id")
     assert stored["id"].tolist() == ["007", "7"]
 
     corpus = tmp_path / "walks.txt"
