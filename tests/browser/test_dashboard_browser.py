@@ -137,10 +137,11 @@ def test_views_render_in_chromium(dashboard_url: str) -> None:
             first_load = time.perf_counter() - started
 
             # Pick user 3 from the list (type to filter, Enter to choose).
-            page.get_by_test_id("stSelectbox").first.click()
+            # The sidebar holds run pickers too (validation and test runs): click the one named "User".
+            picked = page.get_by_role("combobox", name="User")
+            picked.click()
             page.keyboard.type("User 3 ")
             page.keyboard.press("Enter")
-            picked = page.get_by_role("combobox", name="User")
             expect(picked).to_have_value(re.compile(r"^User 3 · 50 artists"))
             _rendered(page, "User")
             expect(page.get_by_test_id("stMetric").filter(has_text="Friends")).to_contain_text("7")
