@@ -67,10 +67,8 @@ class EvaluationSplit:
         if stage == Stage.VALIDATION:
             return StageData(stage, self.tuning_train, self.validation, _union(self.tuning_train, self.test),
                              self.tuning_walk_exclusions)
-        if stage == Stage.TEST:
-            return StageData(stage, self.final_train, self.test, _union(self.final_train, self.validation),
-                             self.final_walk_exclusions)
-        raise EvaluationError(f"stage must be validation or test, not {stage!r}")
+        return StageData(stage, self.final_train, self.test, _union(self.final_train, self.validation),
+                         self.final_walk_exclusions)
 
 
 def _union(a: sp.csr_matrix, b: sp.csr_matrix) -> sp.csr_matrix:

@@ -21,7 +21,7 @@ import numpy.typing as npt
 from mp2v.embeddings.store import Embeddings
 from mp2v.errors import ConfigError, EvaluationError
 from mp2v.graph.model import GraphModel
-from mp2v.models.base import BaseRecommender, check_int, check_interactions
+from mp2v.models.base import BaseRecommender, check_int
 from mp2v.models.item2vec import PRODUCTION_PARAMS, Item2Vec
 from mp2v.serving.scoring import Scorer
 from mp2v.training import gensim_sgns
@@ -183,25 +183,29 @@ class MP2V(BaseRecommender):
         self.gensim_model: Word2Vec | None = None
         self.report: TrainingReport | None = None
         self._score_rows: AlignedScores | None = None
+        #: Set by use_embeddings for the next fit only.
+        self._stored: Embeddings | None = None
 
     def _fit(self, train: InteractionMatrix) -> None:
+        if self._stored is not None:  # use_embeddings: a stored run stands in for walks and training
+            self.embeddings, self._stored = self._stored, None
+            self._score_rows = self._aligned(self.embeddings, train)
+            return
         expected = (len(self.source.user_ids), len(self.source.item_ids))
         if train.shape != expected:
             raise EvaluationError(f"MP2V: the training matrix has shape {train.shape} but its corpus source "
                                   f"names {expected[0]} users and {expected[1]} items; build both from one split")
         started = time.monotonic()
         if self.corpus_path is not None:
-            corpus, outcome = self._train_on(train, self.corpus_path)
+            self.report, self.embeddings = self._train_on(train, self.corpus_path)
         else:
             with tempfile.TemporaryDirectory(prefix="mp2v-corpus-") as folder:
-                corpus, outcome = self._train_on(train, Path(folder) / "corpus.txt")
-        walked, tokens, inputs, outputs, seconds, speed, losses = outcome
-        self.embeddings = Embeddings.from_tokens(tokens, inputs, outputs, self.source.graph)
-        self.report = TrainingReport(corpus, {"walks": walked, "train": seconds, "fit": time.monotonic() - started},
-                                     speed, losses)
+                self.report, self.embeddings = self._train_on(train, Path(folder) / "corpus.txt")
+        self.report.timings["fit"] = time.monotonic() - started
         self._score_rows = self._aligned(self.embeddings, train)
 
-    def _train_on(self, train: InteractionMatrix, path: Path) -> tuple[Corpus, tuple[Any, ...]]:
+    def _train_on(self, train: InteractionMatrix, path: Path) -> tuple[TrainingReport, Embeddings]:
+        """Walk into ``path`` and train the configured trainer on it."""
         started = time.monotonic()
         corpus = self.source.walk(train, path, progress=self.progress)
         walked = time.monotonic() - started
@@ -211,12 +215,14 @@ class MP2V(BaseRecommender):
             result = gensim_sgns.train(corpus.path, config, initial_vectors=initial, progress=self.progress)
             self.gensim_model = result.model
             tokens, inputs, outputs = input_vectors(result.model)
-            return corpus, (walked, tokens, inputs, outputs, result.seconds, result.words_per_second,
-                            result.epoch_losses)
-        typed = train_typed(corpus.path, config, typed=self.params.trainer == "numba-typed",
-                            initial_vectors=initial)
-        return corpus, (walked, typed.tokens, typed.inputs, typed.outputs, typed.seconds, typed.words_per_second,
-                        typed.epoch_losses)
+            seconds, speed, losses = result.seconds, result.words_per_second, result.epoch_losses
+        else:
+            typed = train_typed(corpus.path, config, typed=self.params.trainer == "numba-typed",
+                                initial_vectors=initial)
+            tokens, inputs, outputs = typed.tokens, typed.inputs, typed.outputs
+            seconds, speed, losses = typed.seconds, typed.words_per_second, typed.epoch_losses
+        embeddings = Embeddings.from_tokens(tokens, inputs, outputs, self.source.graph)
+        return TrainingReport(corpus, {"walks": walked, "train": seconds}, speed, losses), embeddings
 
     def _initial_vectors(self, train: InteractionMatrix) -> dict[str, np.ndarray]:
         baseline = self.item2vec
@@ -229,12 +235,8 @@ class MP2V(BaseRecommender):
 
     def use_embeddings(self, embeddings: Embeddings, train: InteractionMatrix) -> MP2V:
         """Fitted from a stored run's ``embeddings`` (no walks, no training) on the same ``train``."""
-        matrix = check_interactions(train)
-        self._score_rows = self._aligned(embeddings, matrix)
-        self.embeddings = embeddings
-        self.item_is_trained = np.bincount(matrix.indices, minlength=matrix.shape[1]) > 0
-        self._train = matrix
-        return self
+        self._stored = embeddings
+        return self.fit(train)
 
     def _aligned(self, embeddings: Embeddings, train: InteractionMatrix) -> AlignedScores:
         return AlignedScores(embeddings, self.params.scoring, self.source.user_ids, self.source.item_ids, train)
