@@ -90,9 +90,12 @@ def configure_environment() -> None:
 configure_environment()
 
 import numpy as np  # noqa: E402
+
+# The raw ceiling measures the driver's own transport rate, so it alone opens a driver beside the runner.
 from neo4j import GraphDatabase, Query  # noqa: E402
 
 from bench import powerlaw_graph  # noqa: E402
+from mp2v.common.tables import markdown_table  # noqa: E402
 from mp2v.config import Settings, load_settings  # noqa: E402
 from mp2v.db.queries import Statement  # noqa: E402
 from mp2v.db.runner import QueryRunner  # noqa: E402
@@ -287,10 +290,8 @@ def graph_facts(runner: QueryRunner, dataset: Dataset) -> dict[str, Any]:
     hop = metapath.hops[0]
     text = (f"MATCH (n:`{hop.target}`) WITH COUNT {{ (n)-[:`{hop.rel_type}`]-() }} AS d "
             "RETURN count(*) AS items, max(d) AS max_degree, sum(d) AS edges, sum(d * d) AS squares")
-    with GraphDatabase.driver(runner.settings.uri, auth=(runner.settings.username, runner.settings.password)) as d:
-        row = d.execute_query(text, database_=runner.settings.database).records[0]
-        users = d.execute_query(f"MATCH (n:`{hop.source}`) RETURN count(n) AS n",
-                                database_=runner.settings.database).records[0]["n"]
+    row = runner.read(Statement(text))[0]
+    users = runner.read(Statement(f"MATCH (n:`{hop.source}`) RETURN count(n) AS n"))[0]["n"]
     return {"users": int(users), "items": int(row["items"]), "edges": int(row["edges"]),
             "max_item_degree": int(row["max_degree"]),
             "degree_biased_mean": float(row["squares"]) / max(1, int(row["edges"]))}
@@ -612,37 +613,33 @@ def print_report(reports: list[DatasetReport], points: list[SweepPoint], meta: d
               f"{g['max_item_degree']:,}, degree-biased mean item degree {g['degree_biased_mean']:,.0f}; {report.load}")
         auto = report.engines[0]
         print(f"auto chose: {auto.mode.split('-> ')[-1]} ({auto.reason})\n")
-        print("| engine | M steps/s end to end (median) | runs, M steps/s | walk phase M steps/s | run s | setup s |"
-              " what was timed |")
-        print("|---|---:|---|---:|---:|---|---|")
-        for e in report.engines:
-            seconds = f"{statistics.median(e.seconds):.1f}" if e.seconds else "-"
-            walk = m(e.walk_rate) if e.walk_rate else "-"
-            print(f"| {e.engine} | {m(e.rate)} | {', '.join(m(r) for r in e.rates)} | {walk} | {seconds} | "
-                  f"{e.setup_text()} | {e.mode} |")
-        print("\n| raw ceiling (iterate and drop) | records | M steps/s | runs, M steps/s | auto walk phase / ceiling "
-              "| auto end to end / ceiling (runs) | gds engine / ceiling |")
-        print("|---|---:|---:|---|---:|---|---:|")
-        for c in report.ceilings:
-            ratios = ", ".join(f"{r:.2f}" for r in c.auto_ratios)
-            walk_ratio = f"**{statistics.median(c.auto_walk_ratios):.2f}**" if c.auto_walk_ratios else "-"
-            print(f"| {c.name} | {c.records:,} | {m(c.rate)} | {', '.join(m(r) for r in c.rates)} | {walk_ratio} | "
-                  f"{statistics.median(c.auto_ratios):.2f} ({ratios}) | {statistics.median(c.gds_ratios):.2f} |")
-        print("\nratios are medians of per-run ratios (engine and ceilings measured back to back in each run)")
-        print("\n| peak RSS: engine (chose) | walks/node | steps | corpus MB | VmHWM MiB (after imports) |")
-        print("|---|---:|---:|---:|---:|")
-        for p in report.peaks:
-            print(f"| {p.engine} ({p.chosen}) | {p.walks_per_node} | {p.steps:,} | {p.corpus_mb:,.0f} | "
-                  f"{p.peak_mib:,.0f} ({p.baseline_mib:,.0f}) |")
+        print(markdown_table([{
+            "engine": e.engine, "M steps/s end to end (median)": m(e.rate),
+            "runs, M steps/s": ", ".join(m(r) for r in e.rates),
+            "walk phase M steps/s": m(e.walk_rate) if e.walk_rate else "-",
+            "run s": f"{statistics.median(e.seconds):.1f}" if e.seconds else "-",
+            "setup s": e.setup_text(), "what was timed": e.mode} for e in report.engines]))
+        print()
+        print(markdown_table([{
+            "raw ceiling (iterate and drop)": c.name, "records": f"{c.records:,}", "M steps/s": m(c.rate),
+            "runs, M steps/s": ", ".join(m(r) for r in c.rates),
+            "auto walk phase / ceiling": (f"**{statistics.median(c.auto_walk_ratios):.2f}**"
+                                          if c.auto_walk_ratios else "-"),
+            "auto end to end / ceiling (runs)": (f"{statistics.median(c.auto_ratios):.2f} "
+                                                 f"({', '.join(f'{r:.2f}' for r in c.auto_ratios)})"),
+            "gds engine / ceiling": f"{statistics.median(c.gds_ratios):.2f}"} for c in report.ceilings]))
+        print("\nratios are medians of per-run ratios (engine and ceilings measured back to back in each run)\n")
+        print(markdown_table([{
+            "peak RSS: engine (chose)": f"{p.engine} ({p.chosen})", "walks/node": str(p.walks_per_node),
+            "steps": f"{p.steps:,}", "corpus MB": f"{p.corpus_mb:,.0f}",
+            "VmHWM MiB (after imports)": f"{p.peak_mib:,.0f} ({p.baseline_mib:,.0f})"} for p in report.peaks]))
     if points:
         print("\n## Degree sweep: regular bipartite graphs (20 k+ users x 10 items, weighted), per walk step")
-        print("| item degree | projected rels | GDS walk+stream+write M steps/s (steps) | CSR walk+write M steps/s |"
-              " faster |")
-        print("|---:|---:|---:|---:|---|")
-        for point in points:
-            faster = "gds" if point.gds_rate > point.memory_rate else "csr"
-            print(f"| {point.degree:,} | {point.relationships:,} | {m(point.gds_rate)} ({point.gds_steps:,}) | "
-                  f"{m(point.memory_rate)} | {faster} |")
+        print(markdown_table([{
+            "item degree": f"{point.degree:,}", "projected rels": f"{point.relationships:,}",
+            "GDS walk+stream+write M steps/s (steps)": f"{m(point.gds_rate)} ({point.gds_steps:,})",
+            "CSR walk+write M steps/s": m(point.memory_rate),
+            "faster": "gds" if point.gds_rate > point.memory_rate else "csr"} for point in points]))
         slower = [point.degree for point in points if point.gds_rate < point.memory_rate]
         print(f"\nGDS slower than the CSR engine from degree {min(slower):,}" if slower else
               "\nGDS was faster at every degree measured")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mp2v.common.files import write_json, write_text
+from mp2v.common.tables import markdown_table
 from mp2v.evaluation.significance import PairedResult, paired_comparison
 
 if TYPE_CHECKING:
@@ -40,25 +41,20 @@ def compare(results: list[MethodResult], reference: str, metrics: tuple[str, ...
     return rows
 
 
-def markdown_table(results: list[MethodResult], columns: list[tuple[str, str]] | None = None) -> str:
+def results_table(results: list[MethodResult], columns: list[tuple[str, str]] | None = None) -> str:
+    """Markdown: one row per method, the chosen metric columns and the fit time."""
     columns = columns or TABLE_COLUMNS
-    header = "| method | " + " | ".join(label for _, label in columns) + " | fit s |"
-    rule = "|---|" + "---:|" * (len(columns) + 1)
-    lines = [header, rule]
-    for result in results:
-        values = [_format(result.metrics.get(key)) for key, _ in columns]
-        lines.append(f"| {result.name} | " + " | ".join(values) + f" | {result.timings.get('fit', 0):.1f} |")
-    return "\n".join(lines)
+    rows = [{"method": r.name, **{label: _format(r.metrics.get(key)) for key, label in columns},
+             "fit s": f"{r.timings.get('fit', 0):.1f}"} for r in results]
+    return markdown_table(rows, columns=["method", *(label for _, label in columns), "fit s"])
 
 
 def significance_table(tests: list[dict[str, Any]]) -> str:
-    lines = ["| comparison | metric | mean diff | 95% CI | Wilcoxon p | better / worse / tied |",
-             "|---|---|---:|---|---:|---|"]
-    for t in tests:
-        lines.append(f"| {t['a']} vs {t['b']} | {t['metric']} | {t['mean_diff']:+.4f} | "
-                     f"[{t['ci_low']:+.4f}, {t['ci_high']:+.4f}] | {t['p_value']:.2g} | "
-                     f"{t['n_better']} / {t['n_worse']} / {t['n_tied']} |")
-    return "\n".join(lines)
+    rows = [{"comparison": f"{t['a']} vs {t['b']}", "metric": t["metric"], "mean diff": f"{t['mean_diff']:+.4f}",
+             "95% CI": f"[{t['ci_low']:+.4f}, {t['ci_high']:+.4f}]", "Wilcoxon p": f"{t['p_value']:.2g}",
+             "better / worse / tied": f"{t['n_better']} / {t['n_worse']} / {t['n_tied']}"} for t in tests]
+    return markdown_table(rows, columns=["comparison", "metric", "mean diff", "95% CI", "Wilcoxon p",
+                                         "better / worse / tied"])
 
 
 def _format(value: float | None) -> str:
@@ -83,7 +79,7 @@ def write_report(folder: Path, results: list[MethodResult], tests: list[dict[str
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"json": folder / "results.json", "markdown": folder / "results.md"}
     write_json(paths["json"], results_json(results, tests, context), default=_plain)
-    markdown = [f"# {context.get('title', 'Evaluation')}", "", _context_lines(context), "", markdown_table(results)]
+    markdown = [f"# {context.get('title', 'Evaluation')}", "", _context_lines(context), "", results_table(results)]
     if tests:
         markdown += ["", "Paired per-user tests:", "", significance_table(tests)]
     write_text(paths["markdown"], "\n".join(markdown) + "\n")

@@ -11,11 +11,12 @@ from typing import Any, TypeVar
 import numpy as np
 
 from mp2v.common.files import atomic_path, write_json
+from mp2v.common.tables import markdown_table
 from mp2v.config import Settings
 from mp2v.db.runner import QueryRunner
 from mp2v.embeddings.store import RunStore
 from mp2v.errors import ConfigError
-from mp2v.evaluation.report import compare, markdown_table, write_report
+from mp2v.evaluation.report import compare, results_table, write_report
 from mp2v.evaluation.results import MethodResult
 from mp2v.evaluation.stages import EvaluationSplit, Stage
 from mp2v.experiments.experiment import Experiment, Mp2vSpec
@@ -67,10 +68,9 @@ class StageClock:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.monotonic() - started
 
     def table(self) -> str:
-        lines = ["| stage | seconds |", "|---|---:|"]
-        lines += [f"| {name} | {value:.1f} |" for name, value in self.seconds.items()]
-        lines.append(f"| total | {sum(self.seconds.values()):.1f} |")
-        return "\n".join(lines)
+        rows = [{"stage": name, "seconds": f"{value:.1f}"} for name, value in self.seconds.items()]
+        rows.append({"stage": "total", "seconds": f"{sum(self.seconds.values()):.1f}"})
+        return markdown_table(rows)
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ class EvaluationOutcome:
     validation: list[MethodResult] = field(default_factory=list)
 
     def table(self) -> str:
-        return markdown_table(self.results)
+        return results_table(self.results)
 
 
 def mp2v_specs(model: GraphModel, config: EvaluationConfig) -> dict[str, Mp2vSpec]:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from mp2v.common.files import write_text
+from mp2v.common.tables import markdown_table
 from mp2v.experiments.benchmark.report import verdict
 from mp2v.experiments.benchmark.run import BEST_MP2V, BenchmarkOutcome
 
@@ -33,11 +34,10 @@ def headline(outcome: BenchmarkOutcome, report_link: str) -> str:
     rows = [r for r in (best, by_name.get(SINGLE), *strongest, by_name.get(PRODUCTION)) if r is not None]
     top = {metric: max(r.metrics[metric] for r in rows) for metric, _ in METRICS}
     users = len(best.users)
+    table = [{"method": r.name, **{label: (f"**{r.metrics[m]:.4f}**" if r.metrics[m] == top[m] else
+                                           f"{r.metrics[m]:.4f}") for m, label in METRICS}} for r in rows]
     lines = [f"From [`{report_link}`]({report_link}) (test split, {users:,} users; paired per-user tests):", "",
-             "| method | " + " | ".join(label for _, label in METRICS) + " |", "|---|---:|---:|"]
-    for r in rows:
-        cells = [(f"**{r.metrics[m]:.4f}**" if r.metrics[m] == top[m] else f"{r.metrics[m]:.4f}") for m, _ in METRICS]
-        lines.append(f"| {r.name} | " + " | ".join(cells) + " |")
+             markdown_table(table)]
     lines += ["", *[f"- {line}" for line in verdict(outcome)]]
     tests = {(t["b"], t["metric"]): t for t in outcome.tests}
     others = [*baselines, *([by_name[PRODUCTION]] if PRODUCTION in by_name else [])]

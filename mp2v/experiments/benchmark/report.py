@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mp2v.common.files import write_json, write_text
+from mp2v.common.tables import markdown_table
 from mp2v.evaluation.report import significance_table
 from mp2v.evaluation.results import MethodResult
 from mp2v.experiments.benchmark.run import BEST_MP2V, BenchmarkOutcome
@@ -68,39 +69,40 @@ def _paired(test: dict[str, Any] | None) -> str:
 
 
 def accuracy_table(results: list[MethodResult]) -> str:
-    head = ["method"] + [f"{m}@{k}" for m in ("R", "N", "HR") for k in KS]
-    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
-    for r in results:
-        cells = [_f(r.metrics.get(f"{metric}@{k}")) for metric in ("recall", "ndcg", "hit_rate") for k in KS]
-        lines.append(f"| {r.name} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    metrics = (("recall", "R"), ("ndcg", "N"), ("hit_rate", "HR"))
+    head = ["method"] + [f"{label}@{k}" for _, label in metrics for k in KS]
+    rows = [{"method": r.name, **{f"{label}@{k}": _f(r.metrics.get(f"{metric}@{k}")) for metric, label in metrics
+                                  for k in KS}} for r in results]
+    return markdown_table(rows, columns=head)
 
 
 def beyond_table(outcome: BenchmarkOutcome) -> str:
-    lines = ["| method | Cov@20 | Div@20 | Nov@20 | Gini@20 | features/list@20 | test fit s | tuning trials | "
-             "tuning s |", "|---|" + "---:|" * 8]
+    rows = []
     for r in outcome.results:
         # MP2V rows share one search (the configuration); the baselines each have their own.
         search = outcome.searches.get("MP2V" if r.name == BEST_MP2V else r.name)
         trials = str(len(search.trials)) if search else "–"
         tuning = f"{sum(t.seconds for t in search.trials):.0f}" if search else "–"
-        lines.append(f"| {r.name} | {_f(r.metrics.get('coverage@20'))} | {_f(r.metrics.get('diversity@20'))} | "
-                     f"{_f(r.metrics.get('novelty@20'), 2)} | {_f(r.metrics.get('gini@20'))} | "
-                     f"{_f(r.metrics.get('unique_features@20'), 1)} | {r.timings.get('fit', 0.0):.1f} | "
-                     f"{trials} | {tuning} |")
-    return "\n".join(lines)
+        rows.append({"method": r.name, "Cov@20": _f(r.metrics.get("coverage@20")),
+                     "Div@20": _f(r.metrics.get("diversity@20")), "Nov@20": _f(r.metrics.get("novelty@20"), 2),
+                     "Gini@20": _f(r.metrics.get("gini@20")),
+                     "features/list@20": _f(r.metrics.get("unique_features@20"), 1),
+                     "test fit s": f"{r.timings.get('fit', 0.0):.1f}", "tuning trials": trials, "tuning s": tuning})
+    return markdown_table(rows, columns=["method", "Cov@20", "Div@20", "Nov@20", "Gini@20", "features/list@20",
+                                         "test fit s", "tuning trials", "tuning s"])
 
 
 def chosen_table(outcome: BenchmarkOutcome) -> str:
-    lines = ["| method | chosen on validation | validation R@20 | validation N@20 | trials | at grid edge |",
-             "|---|---|---:|---:|---:|---|"]
+    rows = []
     for name, search in outcome.searches.items():
         best = next((t for t in search.trials if t.params == search.best), None)
         params = ", ".join(f"{k}={v}" for k, v in search.best.items() if k not in ("workers", "seed")) or "–"
-        lines.append(f"| {name} | {params} | {_f(best.metrics['recall@20'] if best else None, 4)} | "
-                     f"{_f(best.metrics['ndcg@20'] if best else None, 4)} | {len(search.trials)} | "
-                     f"{', '.join(search.at_edge) or 'no'} |")
-    return "\n".join(lines)
+        rows.append({"method": name, "chosen on validation": params,
+                     "validation R@20": _f(best.metrics["recall@20"] if best else None, 4),
+                     "validation N@20": _f(best.metrics["ndcg@20"] if best else None, 4),
+                     "trials": str(len(search.trials)), "at grid edge": ", ".join(search.at_edge) or "no"})
+    return markdown_table(rows, columns=["method", "chosen on validation", "validation R@20", "validation N@20",
+                                         "trials", "at grid edge"])
 
 
 def ablation_table(outcome: BenchmarkOutcome) -> str:
@@ -108,14 +110,15 @@ def ablation_table(outcome: BenchmarkOutcome) -> str:
     if reference is None or not outcome.ablations:
         return "No ablations in this run."
     rows = [reference, *outcome.ablations]
-    lines = ["| variant (test, one model) | R@20 | ΔR@20 | N@20 | ΔN@20 | Cov@20 |", "|---|---:|---:|---:|---:|---:|"]
+    table = []
     for r in rows:
         label = "best single configuration" if r is reference else r.name.removeprefix("ablation: ")
-        lines.append(f"| {label} | {_f(r.metrics['recall@20'], 4)} | "
-                     f"{r.metrics['recall@20'] - reference.metrics['recall@20']:+.4f} | "
-                     f"{_f(r.metrics['ndcg@20'], 4)} | {r.metrics['ndcg@20'] - reference.metrics['ndcg@20']:+.4f} | "
-                     f"{_f(r.metrics['coverage@20'])} |")
-    return "\n".join(lines)
+        table.append({"variant (test, one model)": label, "R@20": _f(r.metrics["recall@20"], 4),
+                      "ΔR@20": f"{r.metrics['recall@20'] - reference.metrics['recall@20']:+.4f}",
+                      "N@20": _f(r.metrics["ndcg@20"], 4),
+                      "ΔN@20": f"{r.metrics['ndcg@20'] - reference.metrics['ndcg@20']:+.4f}",
+                      "Cov@20": _f(r.metrics["coverage@20"])})
+    return markdown_table(table)
 
 
 def search_trace(outcome: BenchmarkOutcome) -> str:
@@ -124,13 +127,13 @@ def search_trace(outcome: BenchmarkOutcome) -> str:
     if search is None:
         return ""
     start = MP2V_SPACE.start
-    lines = ["| changed from the default | validation R@20 | validation N@20 | trial s |", "|---|---:|---:|---:|"]
+    rows = []
     for trial in sorted(search.trials, key=lambda t: -t.score()):
         changes = {k: v for k, v in trial.params.items() if start.get(k, "∅") != v}
         label = ", ".join(f"{k}={v}" for k, v in changes.items()) or "defaults"
-        lines.append(f"| {label} | {trial.metrics['recall@20']:.4f} | {trial.metrics['ndcg@20']:.4f} | "
-                     f"{trial.seconds:.0f} |")
-    return "\n".join(lines)
+        rows.append({"changed from the default": label, "validation R@20": f"{trial.metrics['recall@20']:.4f}",
+                     "validation N@20": f"{trial.metrics['ndcg@20']:.4f}", "trial s": f"{trial.seconds:.0f}"})
+    return markdown_table(rows)
 
 
 def write(outcome: BenchmarkOutcome, folder: Path, command: str) -> tuple[Path, Path]:
