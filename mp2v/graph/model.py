@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mp2v.common.hashing import content_hash
 from mp2v.common.slugs import check_slug
-from mp2v.db.runner import QueryRunner
 from mp2v.errors import ConfigError
 from mp2v.types import EntityId, IdType, Label, RelType, Token
+
+if TYPE_CHECKING:  # the model is plain data; only the read/write helpers below take a runner
+    from mp2v.db.runner import QueryRunner
 
 _DEFAULT_PREFIXES = {"User": "u", "Video": "v", "Artist": "a", "Item": "i", "Tag": "t", "Category": "c",
                      "Feature": "f"}
