@@ -35,6 +35,9 @@ TEST_URI, TEST_PASSWORD = "MP2V_TEST_NEO4J_URI", "MP2V_TEST_NEO4J_PASSWORD"
 class Backend:
     kind: str
     settings: Neo4jSettings
+    #: The suite created this server itself (a fresh container, or the local test server whose folder it made):
+    #: its database is the suite's even when a killed session left it holding data without the sentinel.
+    owned: bool = False
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -103,16 +106,22 @@ def neo4j_backend() -> Iterator[Backend]:
 
         container = start_container(heap=os.environ.get("MP2V_TEST_HEAP", "2g"))
         try:
-            yield Backend("container", Neo4jSettings(container.uri, container.username, container.password))
+            yield Backend("container", Neo4jSettings(container.uri, container.username, container.password),
+                          owned=True)
         finally:
             container.stop()
     elif kind == "local":
         from mp2v.ops.server import LocalServer
 
-        server = LocalServer(test_server_settings())
+        settings = test_server_settings()
+        owner_file = settings.home / guard.OWNER_FILE
+        created = not settings.home.exists()
+        server = LocalServer(settings)
         started = server.start()
+        if created:
+            owner_file.write_text("created by the mp2v test suite; its database may be wiped\n")
         try:
-            yield Backend("local", server.connection())
+            yield Backend("local", server.connection(), owned=owner_file.exists())
         finally:
             if not started.already_running:
                 server.stop()
@@ -125,7 +134,7 @@ def neo4j_backend() -> Iterator[Backend]:
 def session_runner(neo4j_backend: Backend) -> Iterator[QueryRunner]:
     """The session's runner, on a database checked to be the suite's own (else the session stops)."""
     with QueryRunner(neo4j_backend.settings) as runner:
-        guard.claim(runner)
+        guard.claim(runner, owned=neo4j_backend.owned)
         try:
             yield runner
         finally:

@@ -4,6 +4,8 @@ A database the suite finds empty is marked with a ``(:Mp2vTestDatabase)`` node; 
 but no sentinel belongs to someone else (a user's server named by mistake, a port clash) and the session
 stops before anything is written. The sentinel is removed while a test runs (tests see an empty database)
 and written again after each test and at the end of the session, so the next session recognises the database.
+A session killed part-way leaves its data without the sentinel; on a server the suite created itself (a fresh
+container, or the local test server whose folder holds ``OWNER_FILE``) that database is still the suite's.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from mp2v.db.queries import Statement
 from mp2v.db.runner import QueryRunner
 
 SENTINEL_LABEL = "Mp2vTestDatabase"
+#: Written into the local test server's folder when the suite creates that server.
+OWNER_FILE = "CREATED_BY_MP2V_TESTS"
 
 _COUNTS = Statement(
     "MATCH (n) WITH count(n) AS nodes "
@@ -40,15 +44,18 @@ def refusal(runner: QueryRunner, nodes: int) -> str:
     )
 
 
-def claim(runner: QueryRunner) -> None:
-    """Check once per process that the database is the suite's own (marking it if empty), else stop the session."""
+def claim(runner: QueryRunner, *, owned: bool = False) -> None:
+    """Check once per process that the database is the suite's own (marking it if empty), else stop the session.
+
+    ``owned``: the suite created the server, so data without the sentinel is a killed session's leftovers.
+    """
     if _key(runner) in _claimed:
         return
     row = runner.read(_COUNTS)[0]
     nodes, sentinels = int(row["nodes"]), int(row["sentinels"])
-    if nodes and not sentinels:
+    if nodes and not sentinels and not owned:
         pytest.exit(refusal(runner, nodes), returncode=pytest.ExitCode.USAGE_ERROR)
-    if not nodes:
+    if not sentinels:
         mark(runner)
     _claimed.add(_key(runner))
 
