@@ -7,6 +7,7 @@ A run folder (``<MP2V_HOME>/runs/<run id>/``) holds ``embeddings.npz`` (plain ar
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 import zipfile
@@ -24,6 +25,8 @@ from mp2v.common.ids import ids_array
 from mp2v.errors import ModelStoreError
 from mp2v.graph.model import GraphModel
 from mp2v.types import FloatMatrix, IdType, Token
+
+_log = logging.getLogger(__name__)
 
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _ARRAYS = ("user_ids", "item_ids", "user_input", "item_input", "user_output", "item_output")
@@ -189,12 +192,22 @@ class RunStore:
         return runs
 
     def find(self, cache_key: str) -> StoredRun | None:
-        """The newest run made with exactly these inputs (see Experiment.fit_mp2v), if any."""
-        matches = [r for r in self.list() if r.get("cache_key") == cache_key]
+        """The newest run made with exactly these inputs (see Experiment.fit_mp2v), if any.
+
+        A run whose run.json is damaged cannot be reused, so it is passed over (the caller trains afresh)
+        rather than blocking every other run.
+        """
+        runs, _ = self.scan()
+        matches = [r for r in runs if r.get("cache_key") == cache_key]
         return self.load(matches[-1]["run_id"]) if matches else None
 
     def latest(self, method: str | None = None, dataset: str | None = None) -> StoredRun:
-        candidates = [r for r in self.list() if (method is None or r.get("method") == method)
+        """The newest readable run of ``method`` on ``dataset``; damaged runs are passed over with a warning
+        (their method cannot be read, so one of them may have been newer)."""
+        runs, damaged = self.scan()
+        for error in damaged:
+            _log.warning("passed over a damaged run: %s", error)
+        candidates = [r for r in runs if (method is None or r.get("method") == method)
                       and (dataset is None or r.get("dataset") == dataset)]
         if not candidates:
             raise ModelStoreError(f"no trained run{' of ' + method if method else ''} in {self.root}: "
