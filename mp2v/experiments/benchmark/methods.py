@@ -95,5 +95,23 @@ def fit_baseline(experiment: Experiment, registry_name: str, params: dict[str, A
     return fitted
 
 
+def fit_baseline_ensemble(experiment: Experiment, registry_name: str, params: dict[str, Any], stage: Stage,
+                          *, name: str, seed_field: str) -> FittedMethod:
+    """``params['seeds']`` fits of a seeded baseline (seed field 0, 1, ...) whose scores are summed."""
+    size = int(params.get("seeds", 1))
+    single = {k: v for k, v in params.items() if k != "seeds"}
+    members = [fit_baseline(experiment, registry_name, {**single, seed_field: offset}, stage, name=name)
+               for offset in range(size)]
+
+    def score(users: IndexArray) -> np.ndarray:
+        total = members[0].score(users).astype(np.float64)
+        for member in members[1:]:
+            total += member.score(users)
+        return total.astype(np.float32)
+
+    timings = {"fit": sum(m.timings.get("fit", 0.0) for m in members)}
+    return FittedMethod(f"{name} x{size}", score, {"members": size, **single}, timings)
+
+
 def fit_production(experiment: Experiment, params: dict[str, Any], stage: Stage, *, name: str) -> FittedMethod:
     return experiment.fit_item2vec(stage, Item2VecParams(**params), name=name, reuse=True)

@@ -8,8 +8,15 @@ sum, not the product, of the axis sizes, which is what makes tuning MP2V (30-40 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+#: Axes bounded by the data: a model of more factors than users (or a neighbourhood larger than the
+#: catalogue) only costs time. Value: which dimension of the users x items matrix bounds it.
+DATA_BOUNDED = {"factors": "users", "dimensions": "users", "dim": "users", "k": "users", "top_k": "items"}
+#: MP2V axes a fast run keeps (the ones that moved the choice most on Last.fm validation).
+FAST_MP2V_AXES = ("dimensions", "negative", "ns_exponent", "window")
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,46 @@ class SearchSpace:
             if (best[axis] == values[0] and values[0] != low) or (best[axis] == values[-1] and values[-1] != high):
                 edges.append(axis)
         return edges
+
+    def scaled(self, users: int, items: int, *, item_k: bool = False) -> SearchSpace:
+        """The space with every data-bounded axis cut at the data's size (``item_k``: ``k`` counts items)."""
+        size = {"users": users, "items": items}
+        axes, start, limits = [], dict(self.start), dict(self.limits)
+        for axis, values in self.axes:
+            bound = DATA_BOUNDED.get(axis)
+            if bound is None or not values or not isinstance(values[0], int) or isinstance(values[0], bool):
+                axes.append((axis, values))
+                continue
+            cap = max(1, (items if item_k and axis == "k" else size[bound]) - 1)
+            kept = [v for v in values if v <= cap] or [cap]
+            if kept[-1] < cap and len(kept) < len(values):
+                kept.append(cap)  # the grid still reaches the data's limit
+            axes.append((axis, kept))
+            if axis in start and start[axis] > cap:
+                start[axis] = kept[-1]
+            limits[axis] = (limits.get(axis, (None, None))[0], cap)
+        return replace(self, start=start, axes=axes, limits=limits)
+
+    def widened(self, axis: str, best: dict[str, Any]) -> tuple[SearchSpace, Any]:
+        """The space with ``axis`` extended by one step past the edge ``best`` sits on, and the new value
+        (None when the axis cannot go further: a limit, or not a numeric grid)."""
+        values = dict(self.axes).get(axis, [])
+        if len(values) < 2 or not isinstance(values[0], int | float) or isinstance(values[0], bool):
+            return self, None
+        low, high = self.limits.get(axis, (None, None))
+        upper = best[axis] == values[-1]
+        edge, inner = (values[-1], values[-2]) if upper else (values[0], values[1])
+        # The grid's own ratio (geometric grids), or its own step where a ratio means nothing.
+        new = edge * edge / inner if edge > 0 and inner > 0 else edge + (edge - inner)
+        if isinstance(values[0], int):
+            new = math.ceil(new) if upper else math.floor(new)
+        if (high is not None and new > high) or (low is not None and new < low) or new in values:
+            new = high if upper and high is not None and high not in values else low if (
+                not upper and low is not None and low not in values) else None
+        if new is None:
+            return self, None
+        grid = sorted([*values, new])
+        return replace(self, axes=[(a, grid if a == axis else v) for a, v in self.axes]), new
 
 
 #: Baselines by their registry name (mp2v.models.BASELINES), with display names.
@@ -95,6 +142,20 @@ ENSEMBLE_SIZES = [1, 3, 5, 8, 12, 16]
 def quick(space: SearchSpace, values_per_axis: int = 2, axes: int = 2) -> SearchSpace:
     """A small version of a space for tests and smoke runs."""
     return SearchSpace(space.start, [(name, values[:values_per_axis]) for name, values in space.axes[:axes]], 1)
+
+
+def fast(space: SearchSpace, keep: tuple[str, ...] | None = None, reach: int = 1) -> SearchSpace:
+    """What ``mp2v benchmark --fast`` searches: one pass, only the ``keep`` axes (when given), and on each
+    axis only the start value and its ``reach`` neighbours on the grid (a choice on the edge of that window
+    widens it, like any grid edge)."""
+    axes = []
+    for name, values in space.axes:
+        if keep is not None and name not in keep:
+            continue
+        start = space.start.get(name)
+        at = values.index(start) if start in values else len(values) // 2
+        axes.append((name, values[max(0, at - reach):at + reach + 1]))
+    return replace(space, axes=axes, passes=1)
 
 #: LightGCN (optional extra ``mp2v[gnn]``); parameter names of mp2v.models.lightgcn.LightGCNParams. The
 #: start is the configuration measured best on Last.fm validation (docs/lightgcn.md); a fit takes ~2 min here.
