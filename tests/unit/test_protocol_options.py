@@ -94,3 +94,17 @@ def test_fast_mode_says_what_it_leaves_out() -> None:
     assert "type-aware" in " ".join(BenchmarkConfig(typed_validation=False).left_out())
     small = fast(MP2V_SPACE, ("dimensions", "negative"))
     assert small.axes == [("dimensions", [64, 128, 256]), ("negative", [3, 5, 10])] and small.passes == 1
+
+
+def test_popularity_prior_ranks_popular_items_up_as_it_grows() -> None:
+    from mp2v.experiments.benchmark.methods import with_popularity_prior
+    from mp2v.experiments.experiment import FittedMethod
+
+    train = sp.csr_matrix(np.array([[1, 1, 1, 0], [1, 1, 0, 0], [1, 0, 0, 1]], dtype=np.float32))
+    flat = np.array([[0.3, 0.2, 0.1, 0.4]] * 3, dtype=np.float32)  # the model prefers the rarest item
+    fitted = FittedMethod("m", lambda users: flat[users], {}, {})
+    weak = with_popularity_prior(fitted, train, 0.1).score(np.arange(3))
+    strong = with_popularity_prior(fitted, train, 5.0).score(np.arange(3))
+    assert np.argmax(weak[0]) == 3 and np.argmax(strong[0]) == 0  # item 0 is in every training row
+    assert with_popularity_prior(fitted, train, 5.0).params["popularity_prior"] == 5.0
+    assert dict(fast(MP2V_SPACE, ("popularity_prior",)).axes)["popularity_prior"][0] == 0.0

@@ -67,9 +67,37 @@ def mp2v_spec(model: GraphModel, params: dict[str, Any], seed: int, name: str) -
                     trainer=params.get("trainer", "gensim"))
 
 
+def with_popularity_prior(fitted: FittedMethod, train: Any, strength: float) -> FittedMethod:
+    """Scores standardised per user, plus ``strength`` x the standardised log popularity of each item in the
+    stage's training rows: a prior on popularity whose strength validation tunes (0 = the model alone).
+    Standardising first makes ``strength`` mean the same for dot, cosine and summed ensemble scores."""
+    counts = np.asarray((train != 0).sum(axis=0)).ravel().astype(np.float64)
+    log_pop = np.log1p(counts)
+    prior = ((log_pop - log_pop.mean()) / (log_pop.std() or 1.0)).astype(np.float32)
+    inner = fitted.score
+
+    def score(users: IndexArray) -> np.ndarray:
+        raw = inner(users).astype(np.float32)
+        spread = raw.std(axis=1, keepdims=True)
+        spread[spread == 0] = 1.0
+        return ((raw - raw.mean(axis=1, keepdims=True)) / spread + strength * prior).astype(np.float32)
+
+    return replace(fitted, score=score, params={**fitted.params, "popularity_prior": strength})
+
+
 def fit_mp2v(experiment: Experiment, params: dict[str, Any], stage: Stage, *, name: str,
              seed: int = 42) -> FittedMethod:
-    """One model, or a seed ensemble (``params['seeds']`` models whose scores are summed)."""
+    """One model, or a seed ensemble (``params['seeds']`` models whose scores are summed), with an optional
+    popularity prior (``params['popularity_prior']``; the models are the same, so it costs no training)."""
+    fitted = _fit_mp2v(experiment, params, stage, name=name, seed=seed)
+    strength = float(params.get("popularity_prior", 0.0))
+    if strength == 0.0:
+        return fitted
+    return with_popularity_prior(fitted, experiment.split.stage(stage).train, strength)
+
+
+def _fit_mp2v(experiment: Experiment, params: dict[str, Any], stage: Stage, *, name: str,
+              seed: int = 42) -> FittedMethod:
     members = [experiment.fit_mp2v(mp2v_spec(experiment.model, params, seed + offset, f"{name}-s{offset}"), stage,
                                    reuse=True) for offset in range(int(params.get("seeds", 1)))]
     if len(members) == 1:

@@ -15,8 +15,10 @@ from typing import Any
 #: Axes bounded by the data: a model of more factors than users (or a neighbourhood larger than the
 #: catalogue) only costs time. Value: which dimension of the users x items matrix bounds it.
 DATA_BOUNDED = {"factors": "users", "dimensions": "users", "dim": "users", "k": "users", "top_k": "items"}
+#: Axes that only change how a trained model scores (its runs are reused), so they cost an evaluation each.
+RESCORING_AXES = ("popularity_prior",)
 #: MP2V axes a fast run keeps (the ones that moved the choice most on Last.fm validation).
-FAST_MP2V_AXES = ("dimensions", "negative", "ns_exponent", "window")
+FAST_MP2V_AXES = ("dimensions", "negative", "ns_exponent", "window", "popularity_prior")
 
 
 @dataclass(frozen=True)
@@ -132,8 +134,10 @@ MP2V_SPACE = SearchSpace(
      ("metapaths", ["uiu", "uiu+features", "uiu+follows", "uiu+features+follows"]),
      ("schedule", [None, "5x10@0.025", "20x3@0.025", "20x2@0.025", "20x5@0.0125", "40x2@0.0125",
                    "10x10@0.0125", "10x3@0.05"]),
-     ("init", ["random", "item2vec", "item2vec-frozen"])],
-    passes=2, limits={"window": (1, None), "sample": (0.0, None)})
+     ("init", ["random", "item2vec", "item2vec-frozen"]),
+     # Not in ``start`` (absent = 0), so trials recorded before this axis existed keep their keys.
+     ("popularity_prior", [0.0, 0.1, 0.25, 0.5, 1.0])],
+    passes=2, limits={"window": (1, None), "sample": (0.0, None), "popularity_prior": (0.0, None)})
 
 #: Seed ensembles tried on the best MP2V configuration (scores summed over independently trained models).
 ENSEMBLE_SIZES = [1, 3, 5, 8, 12, 16]
@@ -152,7 +156,10 @@ def fast(space: SearchSpace, keep: tuple[str, ...] | None = None, reach: int = 1
     for name, values in space.axes:
         if keep is not None and name not in keep:
             continue
-        start = space.start.get(name)
+        if name in RESCORING_AXES:
+            axes.append((name, values))  # no training per value: the whole grid costs little
+            continue
+        start = space.start.get(name, values[0])  # an axis absent from the start is at its first value
         at = values.index(start) if start in values else len(values) // 2
         axes.append((name, values[max(0, at - reach):at + reach + 1]))
     return replace(space, axes=axes, passes=1)
