@@ -107,4 +107,9 @@ def test_popularity_prior_ranks_popular_items_up_as_it_grows() -> None:
     strong = with_popularity_prior(fitted, train, 5.0).score(np.arange(3))
     assert np.argmax(weak[0]) == 3 and np.argmax(strong[0]) == 0  # item 0 is in every training row
     assert with_popularity_prior(fitted, train, 5.0).params["popularity_prior"] == 5.0
+    cold = flat.copy()
+    cold[:, 1] = -np.inf  # a cold item stays last, and the others are not NaN
+    shifted = with_popularity_prior(FittedMethod("c", lambda users: cold[users], {}, {}), train, 1.0)
+    values = shifted.score(np.arange(3))
+    assert np.all(values[:, 1] == -np.inf) and np.isfinite(values[:, [0, 2, 3]]).all()
     assert dict(fast(MP2V_SPACE, ("popularity_prior",)).axes)["popularity_prior"][0] == 0.0

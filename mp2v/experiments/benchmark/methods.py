@@ -78,9 +78,12 @@ def with_popularity_prior(fitted: FittedMethod, train: Any, strength: float) -> 
 
     def score(users: IndexArray) -> np.ndarray:
         raw = inner(users).astype(np.float32)
-        spread = raw.std(axis=1, keepdims=True)
+        finite = np.isfinite(raw)  # cold items score -inf: they stay out of the statistics and stay -inf
+        values = np.where(finite, raw, np.nan)
+        centre = np.nan_to_num(np.nanmean(values, axis=1, keepdims=True))
+        spread = np.nan_to_num(np.nanstd(values, axis=1, keepdims=True), nan=1.0)
         spread[spread == 0] = 1.0
-        return ((raw - raw.mean(axis=1, keepdims=True)) / spread + strength * prior).astype(np.float32)
+        return np.where(finite, (raw - centre) / spread + strength * prior, raw).astype(np.float32)
 
     return replace(fitted, score=score, params={**fitted.params, "popularity_prior": strength})
 
