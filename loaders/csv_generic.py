@@ -3,11 +3,16 @@
 * interactions (user, item, weight[, timestamp]): repeated (user, item) rows are merged into one edge with
   ``raw`` = sum of their weights, ``count`` = rows, ``ts`` = last timestamp, and
   ``weight`` = ``raw`` | ``log1p(raw)`` | ``1.0`` (``--weight-transform raw|log1p|binary``);
-* follows (user, followed user): one directed FOLLOWS edge per row; both users must have interactions;
+  ratings semantics (``--aggregate sum|mean|last|max``, ``--rating-max``, ``--positive-threshold``) are in
+  :mod:`loaders.ratings`;
+* follows (user, followed user): one directed FOLLOWS edge per row (``--symmetric-follows``: both ways);
+  both users must have interactions;
 * features (item, feature): one HAS_FEATURE edge per distinct pair; the item must have interactions.
 
-Column names, delimiter, encoding, labels, relationship types and the id type (integer or string) are
-options; users and items are the ids seen in the interactions file.
+Column names, delimiter (one character, ``tab`` or ``whitespace``), header or none (``--no-header``: columns
+are positions 1, 2, ...; the interactions file defaults to user 1, item 2, weight 3, the follows and
+features files to 1 and 2), encoding, labels, relationship types and the id type (integer or string) are
+options; users and items are the ids of the interactions file's positive pairs.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ import pandas as pd
 from loaders.checks import RowChecker
 from loaders.lastfm import count_asymmetric
 from loaders.plan import GraphPlan, NodeSet, RelationshipSet
-from loaders.reading import TableSpec, read_table
+from loaders.ratings import RatingRules, merge_rows
+from loaders.reading import WHITESPACE, TableSpec, read_table
 from loaders.rejects import FileCheck, Validation
 from mp2v.common.slugs import check_slug
 from mp2v.errors import ConfigError
@@ -33,6 +39,10 @@ from mp2v.types import IdType
 Transform = Literal["raw", "log1p", "binary"]
 FORMULAS = {"raw": "sum(weight)", "log1p": "log1p(sum(weight))", "binary": "1"}
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TABS = ("tab", "\\t", "TAB", "\t")
+_SPACES = ("whitespace", "space", "spaces", " ")
+#: Without a header: the interactions file's default positions (user, item, weight).
+_POSITIONS = {"user": "1", "item": "2", "weight": "3"}
 
 
 @dataclass(frozen=True)
@@ -69,8 +79,18 @@ class CsvConfig:
     encoding: str = "utf-8"
     id_type: IdType = IdType.INTEGER
     weight_transform: Transform = "raw"
+    #: False: line 1 of every file is data; columns are named by position ("1", "2", ...).
+    header: bool = True
+    #: Load every follow edge in both directions (trust files that list each pair once).
+    symmetric_follows: bool = False
+    ratings: RatingRules = field(default_factory=RatingRules)
 
     def __post_init__(self) -> None:
+        if not self.header:
+            defaults = CsvColumns()
+            positional = {name: _POSITIONS[name] if getattr(self.columns, name) == getattr(defaults, name)
+                          else getattr(self.columns, name) for name in _POSITIONS}
+            object.__setattr__(self, "columns", CsvColumns(**{**vars(self.columns), **positional}))
         if self.id_type in tuple(IdType):
             object.__setattr__(self, "id_type", IdType(self.id_type))
         for option, name in vars(self.labels).items():
@@ -78,8 +98,8 @@ class CsvConfig:
                 raise ConfigError(f"--{option.replace('_', '-')} label/type {name!r}: use letters, digits and _")
         if len({self.labels.user, self.labels.item, self.labels.feature}) < 3:
             raise ConfigError("user, item and feature labels must differ (e.g. User / Item / Feature)")
-        if len(self.sep) != 1:
-            raise ConfigError(f"--delimiter {self.delimiter!r} must be one character (or 'tab')")
+        if len(self.sep) != 1 and self.sep != WHITESPACE:
+            raise ConfigError(f"--delimiter {self.delimiter!r} must be one character (or 'tab', 'whitespace')")
         if self.columns.user == self.columns.item:
             raise ConfigError(f"--user-col and --item-col are both {self.columns.user!r}")
         if self.id_type not in ("integer", "string") or self.weight_transform not in FORMULAS:
@@ -88,12 +108,19 @@ class CsvConfig:
 
     @property
     def sep(self) -> str:
-        return "\t" if self.delimiter in ("tab", "\\t", "TAB") else self.delimiter
+        if self.delimiter in _TABS:
+            return "\t"
+        return WHITESPACE if self.delimiter in _SPACES else self.delimiter
 
     def spec(self, required: tuple[str, ...], ids: tuple[str, ...], floats: tuple[str, ...] = (),
              optional: tuple[str, ...] = ()) -> TableSpec:
         return TableSpec(required=required, optional=optional, floats=floats, delimiter=self.sep,
-                         encoding=self.encoding, integers=ids if self.id_type == "integer" else ())
+                         encoding=self.encoding, integers=ids if self.id_type == "integer" else (),
+                         header=self.header, quoted=self.sep != WHITESPACE)
+
+    def pair_columns(self, left: str, right: str) -> tuple[str, str]:
+        """A follows or features file's two columns: by name, or positions 1 and 2 without a header."""
+        return (left, right) if self.header else ("1", "2")
 
     def model(self) -> GraphModel:
         labels = self.labels
@@ -103,16 +130,17 @@ class CsvConfig:
             feature_label=labels.feature if self.features else None,
             feature_type=labels.has_feature if self.features else None,
             weight_formula=FORMULAS[self.weight_transform], signal_property="raw",
-            options={"id_type": str(self.id_type), "weight_transform": self.weight_transform},
+            options={"id_type": str(self.id_type), "weight_transform": self.weight_transform,
+                     "symmetric_follows": str(self.symmetric_follows), **self.ratings.options()},
             id_type=self.id_type,
         )
 
 
 def build_plan(config: CsvConfig, validation: Validation) -> GraphPlan:
     labels = config.labels
-    interactions, check = _interactions(config)
+    interactions, listed_users, check = _interactions(config)
     files = [validation.accept(check)]
-    users = np.unique(interactions["start"].to_numpy())
+    users = np.unique(interactions["start"].to_numpy())  # users with at least one positive pair
     items = np.unique(interactions["end"].to_numpy())
     nodes = [NodeSet(labels.user, pd.DataFrame({"id": users})), NodeSet(labels.item, pd.DataFrame({"id": items}))]
     relationships = [RelationshipSet(labels.interaction, labels.user, labels.item, interactions,
@@ -123,12 +151,15 @@ def build_plan(config: CsvConfig, validation: Validation) -> GraphPlan:
     if config.features is None:
         notes.append(f"features: no --features file given, no {labels.has_feature} loaded")
     if config.follows is not None:
-        follows, check = _pairs(config, config.follows, config.columns.follower, config.columns.followed,
-                                users, users, "user")
+        follows, check = _pairs(config, config.follows,
+                                *config.pair_columns(config.columns.follower, config.columns.followed),
+                                listed_users, listed_users, "user")
         files.append(validation.accept(check))
+        follows = _between_positive_users(follows, users, config.follows.name, notes)
         relationships.append(RelationshipSet(labels.follow, labels.user, labels.user, follows))
     if config.features is not None:
-        features, check = _pairs(config, config.features, config.columns.item, config.columns.feature,
+        features, check = _pairs(config, config.features,
+                                 *config.pair_columns(config.columns.item, config.columns.feature),
                                  items, None, "feature")
         files.append(validation.accept(check))
         nodes.append(NodeSet(labels.feature, pd.DataFrame({"id": np.unique(features["end"].to_numpy())})))
@@ -136,7 +167,7 @@ def build_plan(config: CsvConfig, validation: Validation) -> GraphPlan:
         relationships.append(RelationshipSet(labels.has_feature, labels.item, labels.feature, features,
                                              replace_for=features["start"].drop_duplicates().to_numpy()))
     return GraphPlan(model=config.model(), nodes=nodes, relationships=relationships, files=files, notes=notes,
-                     structural_options=("id_type",))
+                     structural_options=("id_type", "symmetric_follows", "aggregate", "positive_threshold"))
 
 
 def _ids(check: RowChecker, config: CsvConfig, column: str) -> np.ndarray:
@@ -147,7 +178,8 @@ def _ids(check: RowChecker, config: CsvConfig, column: str) -> np.ndarray:
     return text.fillna("").str.strip().to_numpy(dtype=object)
 
 
-def _interactions(config: CsvConfig) -> tuple[pd.DataFrame, FileCheck]:
+def _interactions(config: CsvConfig) -> tuple[pd.DataFrame, np.ndarray, FileCheck]:
+    """The positive edges, every user id of the file's good rows, and the file's verdict."""
     columns = config.columns
     timestamp = columns.timestamp or "timestamp"
     required = (columns.user, columns.item, columns.weight) + ((timestamp,) if columns.timestamp else ())
@@ -162,16 +194,31 @@ def _interactions(config: CsvConfig) -> tuple[pd.DataFrame, FileCheck]:
               else np.full(len(users), np.nan))
     keep = check.keep
     rows = pd.DataFrame({"start": users[keep], "end": items[keep], "raw": weights[keep], "ts": stamps[keep]})
-    edges = rows.groupby(["start", "end"], sort=True).agg(raw=("raw", "sum"), count=("raw", "size"),
-                                                          ts=("ts", "max")).reset_index()
-    edges["count"] = edges["count"].astype(np.int64)
+    rules = config.ratings
+    edges, below = merge_rows(rows, rules)
     raw = edges["raw"].to_numpy()
     edges["weight"] = {"raw": raw, "log1p": np.log1p(raw), "binary": np.ones_like(raw)}[config.weight_transform]
-    merged = len(rows) - len(edges)
-    notes = [f"{config.interactions.name}: {merged:,} repeated (user, item) rows merged into their pair's edge "
-             "(weights summed)"] if merged else []
-    return edges[["start", "end", "weight", "raw", "count", "ts"]], check.finish(config.interactions.name,
-                                                                                 notes=notes)
+    name = config.interactions.name
+    pairs = len(edges) + below
+    notes = [f"{name}: {len(rows) - pairs:,} repeated (user, item) rows merged into their pair's edge "
+             f"({rules.aggregate})"] if len(rows) > pairs else []
+    if rules.scale_max is not None:
+        notes.append(f"{name}: merged values capped at --rating-max {rules.scale_max:g}")
+    if below:
+        notes.append(f"{name}: {below:,} (user, item) pairs below --positive-threshold "
+                     f"{rules.positive_threshold:g} are not positives (not loaded)")
+    edges = edges[["start", "end", "weight", "raw", "count", "ts"]]
+    return edges, np.unique(rows["start"].to_numpy()), check.finish(config.interactions.name, notes=notes)
+
+
+def _between_positive_users(follows: pd.DataFrame, users: np.ndarray, name: str, notes: list[str]
+                            ) -> pd.DataFrame:
+    """Follow edges whose two users have positive pairs (a user below the threshold everywhere is no node)."""
+    both = np.isin(follows["start"].to_numpy(), users) & np.isin(follows["end"].to_numpy(), users)
+    if not both.all():
+        notes.append(f"{name}: {int((~both).sum()):,} follow edges name a user without positive pairs "
+                     "(not loaded)")
+    return follows[both].reset_index(drop=True)
 
 
 def _pairs(config: CsvConfig, path: Path, left: str, right: str, known_left: np.ndarray,
@@ -188,6 +235,13 @@ def _pairs(config: CsvConfig, path: Path, left: str, right: str, known_left: np.
     check.mark_duplicates([starts, ends], f"({left}, {right}) pair")
     keep = check.keep
     frame = pd.DataFrame({"start": starts[keep], "end": ends[keep]})
-    notes = ([f"{path.name}: {count_asymmetric(frame):,} follow edges have no reverse edge"]
-             if what == "user" and config.id_type == "integer" else [])
+    notes = []
+    if what == "user" and config.symmetric_follows:
+        both = pd.concat([frame, frame.rename(columns={"start": "end", "end": "start"})], ignore_index=True)
+        both = both.drop_duplicates().sort_values(["start", "end"], kind="stable").reset_index(drop=True)
+        notes.append(f"{path.name}: --symmetric-follows added {len(both) - len(frame):,} reverse edges")
+        frame = both[["start", "end"]]
+    elif what == "user" and config.id_type == "integer":
+        notes.append(f"{path.name}: {count_asymmetric(frame):,} follow edges have no reverse edge "
+                     "(--symmetric-follows loads both directions)")
     return frame.reset_index(drop=True), check.finish(path.name, notes=notes)

@@ -39,6 +39,8 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 )
 _SKIPPED_LINE = re.compile(r"Skipping line (\d+): expected (\d+) fields?, saw (\d+)")
 _SNIFF_BYTES = 8192
+#: ``TableSpec.delimiter`` for files whose fields are separated by runs of spaces or tabs.
+WHITESPACE = r"\s+"
 _SHORT_CHECK_BYTES = 1 << 16
 
 
@@ -61,6 +63,19 @@ class TableSpec:
     #: Files with many columns we do not keep (KuaiRec daily counters) accept unknown columns silently and
     #: parse only the known ones (so a row with extra fields goes unnoticed there).
     other_columns_ok: bool = False
+    #: False: line 1 is data; columns are named by position ("1", "2", ...).
+    header: bool = True
+
+    @property
+    def first_data_line(self) -> int:
+        return 2 if self.header else 1
+
+    def fields(self, text: str) -> list[str]:
+        """One line split into fields the way the parser splits it."""
+        if self.delimiter == WHITESPACE:
+            return text.split()
+        return next(csv.reader([text], delimiter=self.delimiter,
+                               quoting=csv.QUOTE_MINIMAL if self.quoted else csv.QUOTE_NONE), [])
 
     @property
     def known(self) -> tuple[str, ...]:
@@ -107,10 +122,11 @@ def read_table(path: Path | str, spec: TableSpec) -> RawTable:
         raise InputError("has a header but no data rows; expected at least one row after line 1", path=path)
     total = len(frame) + len(malformed)
     physical = count_lines(path)
-    if physical != total + 1:  # a quoted field spanning lines would shift every line number after it
-        raise InputError(f"has {physical:,} lines but {total + 1:,} rows (header included): a quoted field "
-                         "spans several lines; put each row on one line", path=path)
-    lines = np.setdiff1d(np.arange(2, total + 2, dtype=np.int64), np.fromiter(malformed, dtype=np.int64))
+    first = spec.first_data_line
+    if physical != total + first - 1:  # a quoted field spanning lines would shift every line number after it
+        raise InputError(f"has {physical:,} lines but {total + first - 1:,} rows (header included): a quoted "
+                         "field spans several lines; put each row on one line", path=path)
+    lines = np.setdiff1d(np.arange(first, total + first, dtype=np.int64), np.fromiter(malformed, dtype=np.int64))
     frame = frame[[c for c in header if c in spec.known]].reset_index(drop=True)
     frame, lines = _short_rows(path, spec, header, frame, lines, malformed)
     return RawTable(path, spec, frame, lines, header, typed, malformed, notes)
@@ -145,9 +161,9 @@ def read_header(path: Path, spec: TableSpec) -> list[str]:
                          path=path, line=1)
     if not text.strip():
         raise InputError("line 1 is blank; expected the header row", path=path, line=1)
-    reader = csv.reader([text], delimiter=spec.delimiter,
-                        quoting=csv.QUOTE_MINIMAL if spec.quoted else csv.QUOTE_NONE)
-    return [name.strip() for name in next(reader)]
+    names = [name.strip() for name in spec.fields(text)]
+    # Without a header, line 1 is data: its field count names the columns "1", "2", ...
+    return names if spec.header else [str(position) for position in range(1, len(names) + 1)]
 
 
 def check_columns(path: Path, header: list[str], spec: TableSpec) -> list[str]:
@@ -198,7 +214,7 @@ def _read_body(path: Path, spec: TableSpec, header: list[str]) -> tuple[pd.DataF
     attempts = [{**typed, **loose}, typed] if loose else [typed]
     for dtypes in attempts:
         try:
-            frame, malformed = _parse(path, spec, usecols=usecols,
+            frame, malformed = _parse(path, spec, usecols=usecols, **_names(spec, header),
                                       dtype={c: dtypes.get(c, object) for c in usecols or header},
                                       na_values={c: [""] for c in dtypes})
             return frame, malformed, True
@@ -206,8 +222,12 @@ def _read_body(path: Path, spec: TableSpec, header: list[str]) -> tuple[pd.DataF
             continue
     # Some typed cell did not parse (text in a number column, an empty id, an id beyond int64):
     # read everything as text; the checks locate each bad cell.
-    frame, malformed = _parse(path, spec, usecols=usecols, dtype=object, na_filter=False)
+    frame, malformed = _parse(path, spec, usecols=usecols, dtype=object, na_filter=False, **_names(spec, header))
     return frame, malformed, False
+
+
+def _names(spec: TableSpec, header: list[str]) -> dict[str, Any]:
+    return {} if spec.header else {"names": header}
 
 
 def _parse(path: Path, spec: TableSpec, **options: Any) -> tuple[pd.DataFrame, dict[int, str]]:
@@ -215,7 +235,7 @@ def _parse(path: Path, spec: TableSpec, **options: Any) -> tuple[pd.DataFrame, d
         warnings.simplefilter("always", pd.errors.ParserWarning)
         try:
             frame = pd.read_csv(
-                path, sep=spec.delimiter, header=0, encoding=spec.encoding,
+                path, sep=spec.delimiter, header=0 if spec.header else None, encoding=spec.encoding,
                 # Undecodable bytes become lone surrogates: checks reject those rows with their line number.
                 encoding_errors="surrogateescape",
                 quoting=csv.QUOTE_MINIMAL if spec.quoted else csv.QUOTE_NONE,
@@ -258,8 +278,7 @@ def _short_rows(path: Path, spec: TableSpec, header: list[str], frame: pd.DataFr
         text = raw.get(int(lines[index]), "")
         if len(text.encode(spec.encoding, errors="replace")) >= _SHORT_CHECK_BYTES:
             continue  # a cut line cannot be counted; its cells are checked as usual
-        fields = next(csv.reader([text], delimiter=spec.delimiter,
-                                 quoting=csv.QUOTE_MINIMAL if spec.quoted else csv.QUOTE_NONE), [])
+        fields = spec.fields(text)
         if len(fields) < len(header):
             short[index] = True
             malformed[int(lines[index])] = fields_reason(len(fields), len(header))

@@ -13,6 +13,7 @@ from mp2v.cli.common import echo, one_line_errors, settings
 from mp2v.config import checkout_root
 from mp2v.db.check import connect
 from mp2v.experiments.benchmark.space import BASELINE_SPACES
+from mp2v.experiments.protocols import Protocol, ProtocolConfig
 from mp2v.ops.server import LocalServer
 
 
@@ -35,6 +36,17 @@ def benchmark_command(
     baseline: list[Baseline] = typer.Option(None, "--baseline", help="Repeatable; default: all."),
     out: Path = typer.Option(None, help="Folder for <dataset>.md and .json (default: <checkout>/results)."),
     seed: int = typer.Option(42),
+    protocol: Protocol = typer.Option(Protocol.HOLDOUT, help="holdout (per-user 20 %), leave-one-out (HR@10 / "
+                                      "NDCG@10) or ratio-8-1-1 (RecBole's random 8:1:1); all rank all items."),
+    test_fraction: float = typer.Option(0.2, help="holdout: each user's test share (validation: the same share of "
+                                        "the rest)."),
+    min_interactions: int = typer.Option(2, help="Users with fewer interactions are not tested (they only train)."),
+    fast: bool = typer.Option(False, help="One pass per grid, MP2V's main axes, no ablations / item2vec / "
+                              "metapath2vec++ validation, ensembles of 1 and 4; the report lists what it left out."),
+    typed_validation: bool = typer.Option(True, "--typed-validation/--no-typed-validation",
+                                          help="Validate the chosen ensemble with type-aware negatives too."),
+    fair: bool = typer.Option(True, "--fair/--no-fair", help="Also fit iALS and BPR as seed ensembles of the "
+                              "chosen MP2V ensemble's size (ensemble vs ensemble)."),
 ) -> None:
     """Tune every method on validation, judge once on test, run ablations and paired tests, write the table."""
     from mp2v.experiments.benchmark import report
@@ -48,7 +60,9 @@ def benchmark_command(
         server.start()
         current = replace(current, neo4j=server.connection())
     config = BenchmarkConfig(seed=seed, quick=quick, ablations=ablations,
-                             baselines=tuple(str(b) for b in baseline) if baseline else tuple(BASELINE_SPACES))
+                             baselines=tuple(str(b) for b in baseline) if baseline else tuple(BASELINE_SPACES),
+                             protocol=ProtocolConfig(protocol, test_fraction, min_interactions), fast=fast,
+                             typed_validation=typed_validation, fair=fair)
     with connect(current.neo4j) as runner:
         if dataset is BenchmarkDataset.LASTFM and not _loaded(runner):
             echo("loading Last.fm ...")
@@ -59,7 +73,7 @@ def benchmark_command(
     markdown, data = report.write(outcome, folder, command.strip())
     readme = (checkout_root() or Path.cwd()) / "README.md"
     block = headline(outcome, f"results/{markdown.name}")
-    if out is None and update_readme(readme, outcome.model.dataset, block):
+    if out is None and protocol is Protocol.HOLDOUT and update_readme(readme, outcome.model.dataset, block):
         echo(f"updated the {outcome.model.dataset} results block of {readme}")
     for line in report.verdict(outcome):
         echo(line)

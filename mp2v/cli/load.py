@@ -10,6 +10,7 @@ import typer
 
 from loaders import csv_generic, kuairec, lastfm
 from loaders.pipeline import LoadOptions, PlanBuilder, rejects_folder, run_load
+from loaders.ratings import Aggregate, RatingRules
 from loaders.summary import summary_lines
 from mp2v.cli.common import echo, one_line_errors, runner, settings
 from mp2v.common.slugs import check_slug
@@ -40,7 +41,7 @@ BULK = typer.Option(False, "--bulk", help="neo4j-admin bulk import into the EMPT
 FORCE = typer.Option(False, "--force", help="With --bulk: replace a non-empty database (everything in it is lost).")
 STRICT = typer.Option(False, "--strict", help="Stop at the first bad row (nothing is written).")
 MAX_SHARE = typer.Option(None, "--max-reject-share", help="Stop if more than this share of a file's rows is "
-                         "bad (0.01 = 1%).", min=0.0, max=1.0)
+                         "bad (e.g. 0.01 = 1%); default: off, bad rows never stop a load.", min=0.0, max=1.0)
 BATCH = typer.Option(10_000, "--batch-size", min=1, help="Rows per transaction (transactional path).")
 WRITERS = typer.Option(2, "--writers", min=1, max=4, help="Concurrent writer sessions for User->item edges.")
 PROGRESS = typer.Option(True, "--progress/--no-progress", help="Show progress bars (rows/s) on stderr.")
@@ -102,7 +103,15 @@ def load_csv(
     features: Path | None = typer.Option(None, "--features", help="CSV of (item, feature)."),
     dataset: str = typer.Option("csv", help="Dataset name recorded on the :Dataset node and naming the rejects "
                                 "folder: 1-64 letters, digits, '-' or '_'."),
-    delimiter: str = typer.Option(",", help="Field delimiter ('\\t' or 'tab' for tabs)."),
+    delimiter: str = typer.Option(",", help="Field delimiter ('\\t' or 'tab' for tabs, 'whitespace' for runs of "
+                                  "spaces/tabs)."),
+    header: bool = typer.Option(True, "--header/--no-header", help="--no-header: line 1 is data; columns are "
+                                "positions 1, 2, ... (interactions: user 1, item 2, weight 3)."),
+    symmetric_follows: bool = typer.Option(False, help="Load every follows/trust edge in both directions."),
+    aggregate: Aggregate = typer.Option(Aggregate.SUM, help="Repeated (user, item) rows: sum, mean, last or max."),
+    rating_max: float | None = typer.Option(None, help="Top of the rating scale: merged values are capped at it."),
+    positive_threshold: float | None = typer.Option(None, help="Pairs whose merged value is below this are not "
+                                                    "positives (not loaded); default: every row is one."),
     encoding: str = typer.Option("utf-8", help="Encoding of all files."),
     user_col: str = typer.Option("user"), item_col: str = typer.Option("item"),
     weight_col: str = typer.Option("weight"),
@@ -126,7 +135,9 @@ def load_csv(
                                        follower=follower_col, followed=followed_col, feature=feature_col),
         labels=csv_generic.CsvLabels(user=user_label, item=item_label, interaction=interaction_type,
                                      follow=follow_type, feature=feature_label, has_feature=feature_type),
-        delimiter=delimiter, encoding=encoding, id_type=id_type,
+        delimiter=delimiter, encoding=encoding, id_type=id_type, header=header,
+        symmetric_follows=symmetric_follows,
+        ratings=RatingRules(aggregate=aggregate, positive_threshold=positive_threshold, scale_max=rating_max),
         weight_transform=cast(csv_generic.Transform, weight_transform.value),
     )
     _run(lambda validation: csv_generic.build_plan(config, validation), config.dataset,

@@ -29,7 +29,7 @@ from mp2v.common.files import atomic_path, read_json, write_json
 from mp2v.errors import EvaluationError
 from mp2v.types import InteractionMatrix
 
-SplitKind = Literal["holdout", "three_way", "truth_fraction"]
+SplitKind = Literal["holdout", "three_way", "truth_fraction", "leave_one_out"]
 _FORMAT = "mp2v-split/1"
 
 
@@ -90,6 +90,7 @@ _CLASSES: dict[str, type[HoldoutSplit] | type[ThreeWaySplit] | type[TruthFractio
     "holdout": HoldoutSplit,
     "three_way": ThreeWaySplit,
     "truth_fraction": TruthFractionSplit,
+    "leave_one_out": ThreeWaySplit,
 }
 
 
@@ -102,21 +103,49 @@ def holdout_split(interactions: InteractionMatrix, test_fraction: float = 0.2, s
 
 
 def three_way_split(
-    interactions: InteractionMatrix, test_fraction: float = 0.2, validation_fraction: float = 0.2, seed: int = 0
+    interactions: InteractionMatrix, test_fraction: float = 0.2, validation_fraction: float = 0.2, seed: int = 0,
+    min_interactions: int = 2,
 ) -> ThreeWaySplit:
     """Test as :func:`holdout_split` (same seed -> same test), then validation carved from the training rows.
 
     ``validation_fraction`` is a fraction of each user's *remaining training* interactions, by the same rule.
+    Users with fewer than ``min_interactions`` interactions hold nothing out (they only train).
     """
     matrix = _canonical(interactions)
     rng = np.random.default_rng(seed)
-    test_mask = _held_out_mask(matrix, _checked_fraction(test_fraction, "test_fraction"), rng)
+    eligible = _eligible(matrix, min_interactions)
+    test_mask = _held_out_mask(matrix, _checked_fraction(test_fraction, "test_fraction"), rng, eligible=eligible)
     train_full, test = _select(matrix, ~test_mask), _select(matrix, test_mask)
-    validation_mask = _held_out_mask(train_full, _checked_fraction(validation_fraction, "validation_fraction"), rng)
+    validation_mask = _held_out_mask(train_full, _checked_fraction(validation_fraction, "validation_fraction"), rng,
+                                     eligible=eligible)
     train, validation = _select(train_full, ~validation_mask), _select(train_full, validation_mask)
     fractions = {"test": test_fraction, "validation": validation_fraction}
+    if min_interactions > 2:
+        fractions["min_interactions"] = float(min_interactions)
     info = _info("three_way", seed, fractions, matrix, train=train, validation=validation, test=test)
     return ThreeWaySplit(train, validation, test, info)
+
+
+def leave_one_out_split(interactions: InteractionMatrix, seed: int = 0, min_interactions: int = 3) -> ThreeWaySplit:
+    """One random interaction per user to test and one more to validation (users with at least
+    ``max(3, min_interactions)`` interactions; the others only train). Random, not the latest: the loaded
+    interactions carry no order (Last.fm's user_artists.dat has no timestamps)."""
+    matrix = _canonical(interactions)
+    rng = np.random.default_rng(seed)
+    eligible = _eligible(matrix, max(3, min_interactions))
+    test_mask = _held_out_mask(matrix, 0.5, rng, eligible=eligible, count=1)
+    train_full, test = _select(matrix, ~test_mask), _select(matrix, test_mask)
+    validation_mask = _held_out_mask(train_full, 0.5, rng, eligible=eligible, count=1)
+    train, validation = _select(train_full, ~validation_mask), _select(train_full, validation_mask)
+    fractions = {"min_interactions": float(max(3, min_interactions))}
+    info = _info("leave_one_out", seed, fractions, matrix, train=train, validation=validation, test=test)
+    return ThreeWaySplit(train, validation, test, info)
+
+
+def _eligible(matrix: InteractionMatrix, min_interactions: int) -> npt.NDArray[np.bool_]:
+    if not isinstance(min_interactions, int) or min_interactions < 2:
+        raise EvaluationError(f"min_interactions must be an integer of at least 2, got {min_interactions!r}")
+    return np.asarray(np.diff(matrix.indptr) >= min_interactions, dtype=np.bool_)
 
 
 def fraction_split_of_truth(truth: InteractionMatrix, first_fraction: float = 0.2, seed: int = 0) -> TruthFractionSplit:
@@ -216,11 +245,14 @@ def load_split(path: Path | str, expected_fingerprint: str | None = None) -> Spl
     return split_class(**parts, info=info)
 
 
-def _held_out_mask(matrix: InteractionMatrix, fraction: float, rng: np.random.Generator) -> npt.NDArray[np.bool_]:
-    """Boolean mask over ``matrix.data``: True for the nonzeros a user holds out under the per-user rule."""
+def _held_out_mask(matrix: InteractionMatrix, fraction: float, rng: np.random.Generator, *,
+                   eligible: npt.NDArray[np.bool_] | None = None, count: int | None = None) -> npt.NDArray[np.bool_]:
+    """Boolean mask over ``matrix.data``: True for the nonzeros a user holds out under the per-user rule
+    (``count`` per user instead of the fraction; users not ``eligible`` hold nothing out)."""
     per_user = np.diff(matrix.indptr).astype(np.int64)
-    clipped = np.clip(np.rint(fraction * per_user), 1, np.maximum(per_user - 1, 1)).astype(np.int64)
-    quota = np.where(per_user >= 2, clipped, 0)
+    wanted = np.full(per_user.size, count, dtype=np.float64) if count is not None else np.rint(fraction * per_user)
+    clipped = np.clip(wanted, 1, np.maximum(per_user - 1, 1)).astype(np.int64)
+    quota = np.where((per_user >= 2) & (eligible if eligible is not None else True), clipped, 0)
     rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), per_user)
     order = np.lexsort((rng.random(rows.size), rows))  # grouped by row, random order inside each row
     rank_in_row = np.empty(rows.size, dtype=np.int64)

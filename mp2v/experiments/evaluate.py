@@ -20,7 +20,7 @@ from mp2v.evaluation.report import compare, results_table, write_report
 from mp2v.evaluation.results import MethodResult
 from mp2v.evaluation.stages import EvaluationSplit, Stage
 from mp2v.experiments.experiment import Experiment, Mp2vSpec
-from mp2v.experiments.protocols import holdout_protocol, kuairec_protocol
+from mp2v.experiments.protocols import ProtocolConfig, holdout_protocol, kuairec_protocol
 from mp2v.graph.metapath import Metapath
 from mp2v.graph.model import GraphModel, read_model
 from mp2v.models.item2vec import Item2VecParams
@@ -52,6 +52,8 @@ class EvaluationConfig:
     item2vec: Item2VecParams | None = None
     #: KuaiRec: the small_matrix.csv to judge on (default: the loaded folder, recorded by the loader).
     kuairec_small_matrix: Path | None = None
+    #: The per-user split of non-KuaiRec data (holdout 20 %, leave-one-out, RecBole's 8:1:1).
+    protocol: ProtocolConfig = field(default_factory=ProtocolConfig)
 
 
 @dataclass
@@ -123,7 +125,7 @@ def make_split(runner: QueryRunner, model: GraphModel, settings: Settings, confi
     if model.dataset == "kuairec":
         small = config.kuairec_small_matrix or _recorded_small_matrix(model)
         return kuairec_protocol(runner, model, small, seed=config.seed)
-    return holdout_protocol(runner, model, settings.paths.home / "splits", seed=config.seed)
+    return holdout_protocol(runner, model, settings.paths.home / "splits", seed=config.seed, config=config.protocol)
 
 
 def _recorded_small_matrix(model: GraphModel) -> Path:

@@ -7,6 +7,10 @@
   own property (``holdout_<12-hex split key>: 'test' | 'validation'``) so walks of the training graph skip
   held-out edges. Each split has its own property and none clears another's, so evaluations with different
   seeds can run at the same time without overwriting (or leaking) each other's test edges.
+  Options (:class:`ProtocolConfig`, ``mp2v benchmark --protocol``): ``holdout`` with another test fraction
+  and a minimum of interactions per tested user; ``leave-one-out`` (one random interaction per user to
+  test, one to validation; HR@10 / NDCG@10 against all items); ``ratio-8-1-1`` (RecBole's random 8:1:1 per
+  user: test 10 %, validation 10 % of all = 1/9 of the rest, ranked against all items).
 * ``kuairec`` (MP2V-4-Rec): learn from the loaded big matrix; judge on the fully observed small matrix,
   whose positives per user are split 20 % validation / 80 % test; candidates are the small matrix's videos.
 
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +30,56 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from mp2v.db.runner import QueryRunner
-from mp2v.errors import EvaluationError
-from mp2v.evaluation.split import ThreeWaySplit, fingerprint, load_split, save_split, three_way_split
+from mp2v.errors import ConfigError, EvaluationError
+from mp2v.evaluation.split import (
+    ThreeWaySplit,
+    fingerprint,
+    leave_one_out_split,
+    load_split,
+    save_split,
+    three_way_split,
+)
 from mp2v.evaluation.stages import HOLDOUT_SPLITS, EvaluationSplit, Stage, StageData  # noqa: F401
 from mp2v.graph.model import GraphModel
+
+
+class Protocol(StrEnum):
+    HOLDOUT = "holdout"
+    LEAVE_ONE_OUT = "leave-one-out"
+    RATIO_8_1_1 = "ratio-8-1-1"
+
+
+@dataclass(frozen=True)
+class ProtocolConfig:
+    """Which per-user split the holdout family uses (KuaiRec always judges on its small matrix)."""
+
+    protocol: Protocol = Protocol.HOLDOUT
+    #: ``holdout`` only (the other two fix their own); validation takes the same share of the rest.
+    test_fraction: float = 0.2
+    #: Users with fewer interactions hold nothing out (they only train); leave-one-out needs at least 3.
+    min_interactions: int = 2
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "protocol", Protocol(self.protocol))
+        if not 0.0 < self.test_fraction < 0.5:
+            raise ConfigError(f"--test-fraction {self.test_fraction}: use a share between 0 and 0.5 (e.g. 0.2)")
+        if self.min_interactions < 2:
+            raise ConfigError(f"--min-interactions {self.min_interactions}: a tested user needs at least 2")
+
+    @property
+    def name(self) -> str:
+        """Names the saved split and the results files; the default keeps its historical name."""
+        if self.protocol is Protocol.HOLDOUT:
+            extra = "" if self.test_fraction == 0.2 else f"-test{self.test_fraction:g}"
+            return f"holdout{extra}" + (f"-min{self.min_interactions}" if self.min_interactions > 2 else "")
+        return str(self.protocol) + (f"-min{self.min_interactions}" if self.min_interactions > 3 else "")
+
+    def split(self, matrix: sp.csr_matrix, seed: int) -> ThreeWaySplit:
+        if self.protocol is Protocol.LEAVE_ONE_OUT:
+            return leave_one_out_split(matrix, seed, self.min_interactions)
+        if self.protocol is Protocol.RATIO_8_1_1:
+            return three_way_split(matrix, 0.1, 0.1 / 0.9, seed, self.min_interactions)
+        return three_way_split(matrix, self.test_fraction, self.test_fraction, seed, self.min_interactions)
 
 
 @dataclass(frozen=True)
@@ -76,22 +127,23 @@ def read_item_features(runner: QueryRunner, model: GraphModel, item_ids: npt.NDA
 
 
 def holdout_protocol(runner: QueryRunner, model: GraphModel, splits_dir: Path, *, seed: int = 42,
-                     test_fraction: float = 0.2, validation_fraction: float = 0.2) -> EvaluationSplit:
+                     config: ProtocolConfig | None = None) -> EvaluationSplit:
     """Per-user random holdout over the graph's interactions; saved, reused and marked on the graph."""
+    config = config or ProtocolConfig()
     table = read_interactions(runner, model)
-    path = splits_dir / f"{model.dataset}-holdout-seed{seed}"
+    path = splits_dir / f"{model.dataset}-{config.name}-seed{seed}"
     digest = fingerprint(table.matrix)
     try:
         split = load_split(path, expected_fingerprint=digest)
     except (FileNotFoundError, EvaluationError):
-        split = three_way_split(table.matrix, test_fraction, validation_fraction, seed)
+        split = config.split(table.matrix, seed)
         splits_dir.mkdir(parents=True, exist_ok=True)
         save_split(path, split)
     if not isinstance(split, ThreeWaySplit):
         raise EvaluationError(f"{path} does not hold a three-way split; delete it to make a new one")
     holdout_property = mark_holdout(runner, model, table, split)
     return EvaluationSplit(
-        protocol="holdout", dataset=model.dataset, seed=seed, user_ids=table.user_ids, item_ids=table.item_ids,
+        protocol=config.name, dataset=model.dataset, seed=seed, user_ids=table.user_ids, item_ids=table.item_ids,
         tuning_train=split.train, final_train=(split.train + split.validation).tocsr(),
         validation=_binary(split.validation), test=_binary(split.test),
         tuning_walk_exclusions=HOLDOUT_SPLITS, final_walk_exclusions=("test",),

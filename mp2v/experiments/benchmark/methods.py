@@ -67,9 +67,40 @@ def mp2v_spec(model: GraphModel, params: dict[str, Any], seed: int, name: str) -
                     trainer=params.get("trainer", "gensim"))
 
 
+def with_popularity_prior(fitted: FittedMethod, train: Any, strength: float) -> FittedMethod:
+    """Scores standardised per user, plus ``strength`` x the standardised log popularity of each item in the
+    stage's training rows: a prior on popularity whose strength validation tunes (0 = the model alone).
+    Standardising first makes ``strength`` mean the same for dot, cosine and summed ensemble scores."""
+    counts = np.asarray((train != 0).sum(axis=0)).ravel().astype(np.float64)
+    log_pop = np.log1p(counts)
+    prior = ((log_pop - log_pop.mean()) / (log_pop.std() or 1.0)).astype(np.float32)
+    inner = fitted.score
+
+    def score(users: IndexArray) -> np.ndarray:
+        raw = inner(users).astype(np.float32)
+        finite = np.isfinite(raw)  # cold items score -inf: they stay out of the statistics and stay -inf
+        values = np.where(finite, raw, np.nan)
+        centre = np.nan_to_num(np.nanmean(values, axis=1, keepdims=True))
+        spread = np.nan_to_num(np.nanstd(values, axis=1, keepdims=True), nan=1.0)
+        spread[spread == 0] = 1.0
+        return np.where(finite, (raw - centre) / spread + strength * prior, raw).astype(np.float32)
+
+    return replace(fitted, score=score, params={**fitted.params, "popularity_prior": strength})
+
+
 def fit_mp2v(experiment: Experiment, params: dict[str, Any], stage: Stage, *, name: str,
              seed: int = 42) -> FittedMethod:
-    """One model, or a seed ensemble (``params['seeds']`` models whose scores are summed)."""
+    """One model, or a seed ensemble (``params['seeds']`` models whose scores are summed), with an optional
+    popularity prior (``params['popularity_prior']``; the models are the same, so it costs no training)."""
+    fitted = _fit_mp2v(experiment, params, stage, name=name, seed=seed)
+    strength = float(params.get("popularity_prior", 0.0))
+    if strength == 0.0:
+        return fitted
+    return with_popularity_prior(fitted, experiment.split.stage(stage).train, strength)
+
+
+def _fit_mp2v(experiment: Experiment, params: dict[str, Any], stage: Stage, *, name: str,
+              seed: int = 42) -> FittedMethod:
     members = [experiment.fit_mp2v(mp2v_spec(experiment.model, params, seed + offset, f"{name}-s{offset}"), stage,
                                    reuse=True) for offset in range(int(params.get("seeds", 1)))]
     if len(members) == 1:
@@ -93,6 +124,24 @@ def fit_baseline(experiment: Experiment, registry_name: str, params: dict[str, A
     fitted = experiment.fit_baseline(name, make_baseline(registry_name, **params), stage)
     fitted.timings = {"fit": time.monotonic() - started}
     return fitted
+
+
+def fit_baseline_ensemble(experiment: Experiment, registry_name: str, params: dict[str, Any], stage: Stage,
+                          *, name: str, seed_field: str) -> FittedMethod:
+    """``params['seeds']`` fits of a seeded baseline (seed field 0, 1, ...) whose scores are summed."""
+    size = int(params.get("seeds", 1))
+    single = {k: v for k, v in params.items() if k != "seeds"}
+    members = [fit_baseline(experiment, registry_name, {**single, seed_field: offset}, stage, name=name)
+               for offset in range(size)]
+
+    def score(users: IndexArray) -> np.ndarray:
+        total = members[0].score(users).astype(np.float64)
+        for member in members[1:]:
+            total += member.score(users)
+        return total.astype(np.float32)
+
+    timings = {"fit": sum(m.timings.get("fit", 0.0) for m in members)}
+    return FittedMethod(f"{name} x{size}", score, {"members": size, **single}, timings)
 
 
 def fit_production(experiment: Experiment, params: dict[str, Any], stage: Stage, *, name: str) -> FittedMethod:

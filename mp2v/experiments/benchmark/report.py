@@ -137,18 +137,23 @@ def search_trace(outcome: BenchmarkOutcome) -> str:
 
 
 def write(outcome: BenchmarkOutcome, folder: Path, command: str) -> tuple[Path, Path]:
+    from mp2v.experiments.benchmark.fair import fair_chart, fair_section, protocol_text
+
     folder.mkdir(parents=True, exist_ok=True)
-    dataset = outcome.model.dataset
+    name = outcome.model.dataset + ("" if outcome.protocol.name == "holdout" else f"-{outcome.protocol.name}")
+    chart = fair_chart(outcome, folder / f"{name}-fit-time.png")
+    left_out = [f"- {item}" for item in outcome.left_out] or ["- nothing"]
     markdown = [
-        f"# Benchmark: {dataset}",
+        f"# Benchmark: {outcome.model.dataset} ({outcome.protocol.name})",
         "",
         f"Produced by `{command}` on {time.strftime('%Y-%m-%d')} ({platform.machine()}, "
         f"{_cores()} cores); wall time {outcome.seconds / 60:.1f} min (trials already recorded are reused); "
         f"recorded compute of every validation trial and test fit: {recorded_seconds(outcome) / 60:.1f} min "
         "(about what a run from scratch takes).",
         "",
-        "Protocol: per-user random holdout (seed 42): 20 % of each user's interactions are test; 20 % of the "
-        "rest are validation. Every choice is made on validation (methods fitted on train only); the chosen "
+        protocol_text(outcome.protocol, 42) + " Every choice is made on validation (methods fitted on train "
+        "only; chosen by validation Recall@20 + NDCG@20, grids cut to the data's size and extended where a "
+        "choice lands on an edge); the chosen "
         "settings are then fitted on train + validation and judged once on test. Ranking is over all items "
         "except the user's training items. Paired tests are per user (Wilcoxon signed-rank, two-sided) with "
         "a bootstrap 95% confidence interval of the mean difference.",
@@ -169,6 +174,11 @@ def write(outcome: BenchmarkOutcome, folder: Path, command: str) -> tuple[Path, 
         "",
         beyond_table(outcome),
         "",
+        "Left out by this run's options:",
+        "",
+        *left_out,
+        "",
+        *fair_section(outcome, chart),
         f"## {BEST_MP2V} against every method (test, paired per user)",
         "",
         significance_table(outcome.tests),
@@ -186,8 +196,8 @@ def write(outcome: BenchmarkOutcome, folder: Path, command: str) -> tuple[Path, 
         search_trace(outcome),
         "",
     ]
-    md_path = folder / f"{dataset}.md"
-    json_path = folder / f"{dataset}.json"
+    md_path = folder / f"{name}.md"
+    json_path = folder / f"{name}.json"
     write_text(md_path, "\n".join(markdown))
     write_json(json_path, _as_json(outcome, command))
     return md_path, json_path
@@ -198,7 +208,8 @@ def _as_json(outcome: BenchmarkOutcome, command: str) -> dict[str, Any]:
         return {"name": r.name, "params": r.params, "metrics": r.metrics, "timings": r.timings, "notes": r.notes}
 
     return {
-        "dataset": outcome.model.dataset, "command": command, "date": time.strftime("%Y-%m-%d"),
+        "dataset": outcome.model.dataset, "protocol": outcome.protocol.name, "command": command,
+        "date": time.strftime("%Y-%m-%d"), "left_out": outcome.left_out, "ensemble_size": outcome.ensemble_size,
         "wall_seconds": round(outcome.seconds, 1), "recorded_seconds": round(recorded_seconds(outcome), 1),
         "verdict": verdict(outcome),
         "results": [result(r) for r in outcome.results], "ablations": [result(r) for r in outcome.ablations],

@@ -19,19 +19,26 @@ from mp2v.experiments.benchmark import methods
 from mp2v.experiments.benchmark.space import (
     BASELINE_SPACES,
     ENSEMBLE_SIZES,
+    FAST_MP2V_AXES,
     GNN_SPACE,
     MP2V_SPACE,
     PRODUCTION_SPACE,
     SearchSpace,
+    fast,
     quick,
 )
 from mp2v.experiments.benchmark.trials import ResultCache, Trial, TrialStore
 from mp2v.experiments.evaluate import EvaluationConfig, make_split
 from mp2v.experiments.experiment import Experiment, FittedMethod
+from mp2v.experiments.protocols import Protocol, ProtocolConfig
 from mp2v.graph.model import GraphModel, read_model
 
 Fit = Callable[[dict[str, Any], Stage], FittedMethod]
 BEST_MP2V = "MP2V best"
+#: Baselines whose fit depends on a seed, so a seed ensemble of them differs from one model.
+SEEDED = {"ials": "random_state", "bpr": "random_state"}
+#: Ensemble sizes a fast run tries (the full run: ENSEMBLE_SIZES).
+FAST_ENSEMBLE_SIZES = [1, 4]
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,32 @@ class BenchmarkConfig:
     #: Keep walks per training edge constant between the tuning fits and the final fit (see Benchmark._mp2v).
     #: Off: on validation, 25 % more walks for 25 % more data did not help (docs/benchmark.md).
     scale_walks_to_data: bool = False
+    protocol: ProtocolConfig = field(default_factory=ProtocolConfig)
+    #: One pass per grid, MP2V's main axes only, no ablations, no production baseline, no typed-negative
+    #: validation, ensembles of 1 and 4 (see ``left_out``).
+    fast: bool = False
+    #: Validate the chosen MP2V ensemble again with type-aware negatives (metapath2vec++).
+    typed_validation: bool = True
+    #: Seed ensembles of the seeded baselines (iALS, BPR) of the size of the chosen MP2V ensemble.
+    fair: bool = True
+    #: How many times a choice on a grid edge may extend that grid by one step.
+    widen: int = 2
+
+    def left_out(self) -> list[str]:
+        """What this configuration skips, in words (printed with the results)."""
+        out = []
+        if self.fast:
+            out += ["one pass over each grid, on each axis only the start value and its two neighbours (the "
+                    "full run: whole grids, two passes for most methods); a choice on that window's edge still "
+                    "extends it once",
+                    f"MP2V tuned on {', '.join(FAST_MP2V_AXES)} only (other axes at their start values)",
+                    "the production baseline (item2vec)", "the ablations",
+                    f"ensembles of {' and '.join(map(str, FAST_ENSEMBLE_SIZES))} seeds only"]
+        if self.fast or not self.typed_validation:
+            out.append("type-aware negatives (metapath2vec++) for the chosen ensemble")
+        if not self.ablations and not self.fast:
+            out.append("the ablations")
+        return out
 
 
 @dataclass
@@ -69,6 +102,11 @@ class BenchmarkOutcome:
     folder: Path
     #: The single model the ablations change one thing of.
     ablation_reference: str = "R-MP2V (single model)"
+    protocol: ProtocolConfig = field(default_factory=ProtocolConfig)
+    #: What the run skipped (fast mode and options), in words.
+    left_out: list[str] = field(default_factory=list)
+    #: Seeds in the chosen MP2V ensemble (the baselines' ensembles have as many).
+    ensemble_size: int = 1
 
 
 class Benchmark:
@@ -78,8 +116,10 @@ class Benchmark:
         self.config = config
         self.log = log
         self.model = read_model(runner)
-        self.split = make_split(runner, self.model, settings, EvaluationConfig(seed=config.seed))
-        self.folder = settings.paths.home / "benchmark" / f"{self.model.dataset}-seed{config.seed}"
+        self.split = make_split(runner, self.model, settings,
+                                EvaluationConfig(seed=config.seed, protocol=config.protocol))
+        protocol = "" if config.protocol.name == "holdout" else f"-{config.protocol.name}"
+        self.folder = settings.paths.home / "benchmark" / f"{self.model.dataset}{protocol}-seed{config.seed}"
         self.experiment = Experiment(runner, self.split, self.model, RunStore(self.folder / "runs"),
                                      self.folder / "walks", progress=progress, keep_gensim_models=False)
         context = f"{self.experiment.fingerprint}:{self.split.protocol}:{self.split.seed}:{self.split.test.nnz}"
@@ -97,8 +137,13 @@ class Benchmark:
                  f"N@20 {trial.metrics['ndcg@20']:.4f} ({trial.seconds:.0f} s)")
         return trial
 
-    def search(self, name: str, space: SearchSpace, fit: Fit) -> SearchResult:
-        space = quick(space) if self.config.quick else space
+    def search(self, name: str, space: SearchSpace, fit: Fit, *, item_k: bool = False,
+               fast_axes: tuple[str, ...] | None = None) -> SearchResult:
+        """Coordinate search on validation over a grid cut to the data's size; a choice on a grid's edge
+        extends that grid one step at a time (``config.widen`` times per axis) until it is inside."""
+        users, items = self.split.shape
+        space = space.scaled(users, items, item_k=item_k)
+        space = quick(space) if self.config.quick else fast(space, fast_axes) if self.config.fast else space
         self.log(f"tuning {name} on validation")
         best = dict(space.start)
         best_trial = self._validate(name, fit, best)
@@ -114,6 +159,20 @@ class Benchmark:
                         best, best_trial, changed = candidate, trial, True
             if not changed:
                 break
+        widened: dict[str, int] = {}
+        limit = 1 if self.config.fast else self.config.widen
+        while not self.config.quick and (edges := [a for a in space.at_edge(best) if widened.get(a, 0) < limit]):
+            axis = edges[0]
+            widened[axis] = widened.get(axis, 0) + 1
+            space, value = space.widened(axis, best)
+            if value is None:
+                widened[axis] = limit
+                continue
+            self.log(f"  {name}: {axis}={best[axis]} is on its grid's edge; trying {axis}={value}")
+            trial = self._validate(name, fit, {**best, axis: value})
+            seen.append(trial)
+            if trial.score() > best_trial.score() + 1e-12:
+                best, best_trial = {**best, axis: value}, trial
         at_edge = space.at_edge(best)
         unique = {t.key: t for t in seen}
         return SearchResult(name, best, list(unique.values()), at_edge)
@@ -145,11 +204,11 @@ class Benchmark:
                     display: str = display) -> FittedMethod:
                 return methods.fit_baseline(exp, registry_name, params, stage, name=display)
 
-            searches[display] = self.search(display, space, fit)
+            searches[display] = self.search(display, space, fit, item_k=registry_name == "itemknn")
             results.append(self.test(display, fit, searches[display].best))
         if self.config.gnn:
             results += self._gnn(searches)
-        if self.config.production:
+        if self.config.production and not self.config.fast:
             def fit_production(params: dict[str, Any], stage: Stage) -> FittedMethod:
                 return methods.fit_production(exp, params, stage, name="item2vec (production)")
 
@@ -159,15 +218,47 @@ class Benchmark:
                                      searches["item2vec (production)"].best))
         ablations: list[MethodResult] = []
         reference_single = "R-MP2V (single model)"
+        size = 1
         if self.config.mp2v:
             mp2v_results, ablations = self._mp2v(searches)
             results += mp2v_results
             if not searches["MP2V"].best.get("weighted", True):
                 reference_single = "MP2V uniform (single model)"
+            size = int(searches["MP2V"].best.get("seeds", 1))
+            if self.config.fair and size > 1:
+                results += self._baseline_ensembles(searches, size)
         reference = BEST_MP2V if any(r.name == BEST_MP2V for r in results) else results[0].name
-        tests = compare(results, reference, seed=self.config.seed)
+        tests = compare(results, reference, metrics=self.metrics, seed=self.config.seed)
         return BenchmarkOutcome(self.model, searches, results, ablations, tests, time.monotonic() - started,
-                                self.folder, reference_single)
+                                self.folder, reference_single, self.config.protocol, self.config.left_out(), size)
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """The paired tests' metrics: the protocol's published ones first."""
+        protocol = self.config.protocol.protocol
+        if protocol is Protocol.LEAVE_ONE_OUT:
+            return ("hit_rate@10", "ndcg@10", "recall@20", "ndcg@20")
+        if protocol is Protocol.RATIO_8_1_1:
+            return ("recall@10", "ndcg@10", "recall@20", "ndcg@20")
+        return ("recall@20", "ndcg@20")
+
+    def _baseline_ensembles(self, searches: dict[str, SearchResult], size: int) -> list[MethodResult]:
+        """Each seeded baseline as a seed ensemble of ``size`` models (scores summed), like MP2V's."""
+        results = []
+        exp = self.experiment
+        for registry_name, seed_field in SEEDED.items():
+            display = BASELINE_SPACES[registry_name][0]
+            if registry_name not in self.config.baselines or display not in searches:
+                continue
+
+            def fit(params: dict[str, Any], stage: Stage, registry_name: str = registry_name,
+                    seed_field: str = seed_field, display: str = display) -> FittedMethod:
+                return methods.fit_baseline_ensemble(exp, registry_name, params, stage, name=display,
+                                                     seed_field=seed_field)
+
+            params = {**searches[display].best, "seeds": size}
+            results.append(self.test(f"{display} x{size}", fit, params))
+        return results
 
     def _gnn(self, searches: dict[str, SearchResult]) -> list[MethodResult]:
         import importlib
@@ -213,17 +304,19 @@ class Benchmark:
             space = _without_mix(space, "features")
         if not _has_relationships(self.runner, self.model.follow_type):
             space = _without_mix(space, "follows")
-        search = self.search("MP2V", space, fit)
+        search = self.search("MP2V", space, fit, fast_axes=FAST_MP2V_AXES)
         best = dict(search.best)
-        sizes = ENSEMBLE_SIZES[:2] if self.config.quick else ENSEMBLE_SIZES
+        sizes = (ENSEMBLE_SIZES[:2] if self.config.quick else FAST_ENSEMBLE_SIZES if self.config.fast
+                 else ENSEMBLE_SIZES)
         self.log("seed ensembles of the best MP2V configuration")
         ensemble_trials = [self._validate("MP2V", fit, {**best, "seeds": size}) for size in sizes]
         chosen = max(ensemble_trials, key=Trial.score)
         search.at_edge += SearchSpace({}, [("seeds", sizes)], limits={"seeds": (1, None)}).at_edge(chosen.params)
         # metapath2vec++ (type-aware negatives, own kernel) as the same ensemble; validation picks the trainer.
-        self.log("the chosen ensemble with type-aware negatives (metapath2vec++)")
-        ensemble_trials.append(self._validate("MP2V", fit, {**chosen.params, "trainer": "numba-typed"}))
-        chosen = max(ensemble_trials, key=Trial.score)
+        if self.config.typed_validation and not self.config.fast:
+            self.log("the chosen ensemble with type-aware negatives (metapath2vec++)")
+            ensemble_trials.append(self._validate("MP2V", fit, {**chosen.params, "trainer": "numba-typed"}))
+            chosen = max(ensemble_trials, key=Trial.score)
         search.trials += ensemble_trials
         search.best = chosen.params
         searches["MP2V"] = search
@@ -233,7 +326,7 @@ class Benchmark:
             self.test("R-MP2V (single model)", fit, final({**single, "weighted": True})),
             self.test("MP2V uniform (single model)", fit, final({**single, "weighted": False})),
         ]
-        ablations = [] if not self.config.ablations else [
+        ablations = [] if not self.config.ablations or self.config.fast else [
             self.test(f"ablation: {label}", fit, final(params)) for label, params in _ablations(single, space)]
         return results, ablations
 

@@ -8,8 +8,17 @@ sum, not the product, of the axis sizes, which is what makes tuning MP2V (30-40 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+#: Axes bounded by the data: a model of more factors than users (or a neighbourhood larger than the
+#: catalogue) only costs time. Value: which dimension of the users x items matrix bounds it.
+DATA_BOUNDED = {"factors": "users", "dimensions": "users", "dim": "users", "k": "users", "top_k": "items"}
+#: Axes that only change how a trained model scores (its runs are reused), so they cost an evaluation each.
+RESCORING_AXES = ("popularity_prior",)
+#: MP2V axes a fast run keeps (the ones that moved the choice most on Last.fm validation).
+FAST_MP2V_AXES = ("dimensions", "negative", "ns_exponent", "window", "popularity_prior")
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,46 @@ class SearchSpace:
             if (best[axis] == values[0] and values[0] != low) or (best[axis] == values[-1] and values[-1] != high):
                 edges.append(axis)
         return edges
+
+    def scaled(self, users: int, items: int, *, item_k: bool = False) -> SearchSpace:
+        """The space with every data-bounded axis cut at the data's size (``item_k``: ``k`` counts items)."""
+        size = {"users": users, "items": items}
+        axes, start, limits = [], dict(self.start), dict(self.limits)
+        for axis, values in self.axes:
+            bound = DATA_BOUNDED.get(axis)
+            if bound is None or not values or not isinstance(values[0], int) or isinstance(values[0], bool):
+                axes.append((axis, values))
+                continue
+            cap = max(1, (items if item_k and axis == "k" else size[bound]) - 1)
+            kept = [v for v in values if v <= cap] or [cap]
+            if kept[-1] < cap and len(kept) < len(values):
+                kept.append(cap)  # the grid still reaches the data's limit
+            axes.append((axis, kept))
+            if axis in start and start[axis] > cap:
+                start[axis] = kept[-1]
+            limits[axis] = (limits.get(axis, (None, None))[0], cap)
+        return replace(self, start=start, axes=axes, limits=limits)
+
+    def widened(self, axis: str, best: dict[str, Any]) -> tuple[SearchSpace, Any]:
+        """The space with ``axis`` extended by one step past the edge ``best`` sits on, and the new value
+        (None when the axis cannot go further: a limit, or not a numeric grid)."""
+        values = dict(self.axes).get(axis, [])
+        if len(values) < 2 or not isinstance(values[0], int | float) or isinstance(values[0], bool):
+            return self, None
+        low, high = self.limits.get(axis, (None, None))
+        upper = best[axis] == values[-1]
+        edge, inner = (values[-1], values[-2]) if upper else (values[0], values[1])
+        # The grid's own ratio (geometric grids), or its own step where a ratio means nothing.
+        new = edge * edge / inner if edge > 0 and inner > 0 else edge + (edge - inner)
+        if isinstance(values[0], int):
+            new = math.ceil(new) if upper else math.floor(new)
+        if (high is not None and new > high) or (low is not None and new < low) or new in values:
+            new = high if upper and high is not None and high not in values else low if (
+                not upper and low is not None and low not in values) else None
+        if new is None:
+            return self, None
+        grid = sorted([*values, new])
+        return replace(self, axes=[(a, grid if a == axis else v) for a, v in self.axes]), new
 
 
 #: Baselines by their registry name (mp2v.models.BASELINES), with display names.
@@ -85,8 +134,10 @@ MP2V_SPACE = SearchSpace(
      ("metapaths", ["uiu", "uiu+features", "uiu+follows", "uiu+features+follows"]),
      ("schedule", [None, "5x10@0.025", "20x3@0.025", "20x2@0.025", "20x5@0.0125", "40x2@0.0125",
                    "10x10@0.0125", "10x3@0.05"]),
-     ("init", ["random", "item2vec", "item2vec-frozen"])],
-    passes=2, limits={"window": (1, None), "sample": (0.0, None)})
+     ("init", ["random", "item2vec", "item2vec-frozen"]),
+     # Not in ``start`` (absent = 0), so trials recorded before this axis existed keep their keys.
+     ("popularity_prior", [0.0, 0.1, 0.25, 0.5, 1.0])],
+    passes=2, limits={"window": (1, None), "sample": (0.0, None), "popularity_prior": (0.0, None)})
 
 #: Seed ensembles tried on the best MP2V configuration (scores summed over independently trained models).
 ENSEMBLE_SIZES = [1, 3, 5, 8, 12, 16]
@@ -95,6 +146,23 @@ ENSEMBLE_SIZES = [1, 3, 5, 8, 12, 16]
 def quick(space: SearchSpace, values_per_axis: int = 2, axes: int = 2) -> SearchSpace:
     """A small version of a space for tests and smoke runs."""
     return SearchSpace(space.start, [(name, values[:values_per_axis]) for name, values in space.axes[:axes]], 1)
+
+
+def fast(space: SearchSpace, keep: tuple[str, ...] | None = None, reach: int = 1) -> SearchSpace:
+    """What ``mp2v benchmark --fast`` searches: one pass, only the ``keep`` axes (when given), and on each
+    axis only the start value and its ``reach`` neighbours on the grid (a choice on the edge of that window
+    widens it, like any grid edge)."""
+    axes = []
+    for name, values in space.axes:
+        if keep is not None and name not in keep:
+            continue
+        if name in RESCORING_AXES:
+            axes.append((name, values))  # no training per value: the whole grid costs little
+            continue
+        start = space.start.get(name, values[0])  # an axis absent from the start is at its first value
+        at = values.index(start) if start in values else len(values) // 2
+        axes.append((name, values[max(0, at - reach):at + reach + 1]))
+    return replace(space, axes=axes, passes=1)
 
 #: LightGCN (optional extra ``mp2v[gnn]``); parameter names of mp2v.models.lightgcn.LightGCNParams. The
 #: start is the configuration measured best on Last.fm validation (docs/lightgcn.md); a fit takes ~2 min here.
