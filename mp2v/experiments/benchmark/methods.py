@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -88,6 +89,18 @@ def with_popularity_prior(fitted: FittedMethod, train: Any, strength: float) -> 
     return replace(fitted, score=score, params={**fitted.params, "popularity_prior": strength})
 
 
+def summed_scores(members: list[FittedMethod]) -> Callable[[IndexArray], np.ndarray]:
+    """A seed ensemble's scores: the members' scores summed (in float64, returned as float32)."""
+
+    def score(users: IndexArray) -> np.ndarray:
+        total = members[0].score(users).astype(np.float64)
+        for member in members[1:]:
+            total += member.score(users)
+        return total.astype(np.float32)
+
+    return score
+
+
 def fit_mp2v(experiment: Experiment, params: dict[str, Any], stage: Stage, *, name: str,
              seed: int = 42) -> FittedMethod:
     """One model, or a seed ensemble (``params['seeds']`` models whose scores are summed), with an optional
@@ -107,14 +120,8 @@ def _fit_mp2v(experiment: Experiment, params: dict[str, Any], stage: Stage, *, n
         only = members[0]
         return replace(only, name=name)
 
-    def score(users: IndexArray) -> np.ndarray:
-        total = members[0].score(users).astype(np.float64)
-        for member in members[1:]:
-            total += member.score(users)
-        return total.astype(np.float32)
-
     timings = {key: sum(m.timings.get(key, 0.0) for m in members) for key in ("walks", "train", "fit")}
-    return FittedMethod(name, score, {"members": [m.params for m in members]}, timings,
+    return FittedMethod(name, summed_scores(members), {"members": [m.params for m in members]}, timings,
                         run=members[0].run, notes=members[0].notes)
 
 
@@ -134,14 +141,8 @@ def fit_baseline_ensemble(experiment: Experiment, registry_name: str, params: di
     members = [fit_baseline(experiment, registry_name, {**single, seed_field: offset}, stage, name=name)
                for offset in range(size)]
 
-    def score(users: IndexArray) -> np.ndarray:
-        total = members[0].score(users).astype(np.float64)
-        for member in members[1:]:
-            total += member.score(users)
-        return total.astype(np.float32)
-
     timings = {"fit": sum(m.timings.get("fit", 0.0) for m in members)}
-    return FittedMethod(f"{name} x{size}", score, {"members": size, **single}, timings)
+    return FittedMethod(f"{name} x{size}", summed_scores(members), {"members": size, **single}, timings)
 
 
 def fit_production(experiment: Experiment, params: dict[str, Any], stage: Stage, *, name: str) -> FittedMethod:
