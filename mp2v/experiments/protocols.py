@@ -74,6 +74,15 @@ class ProtocolConfig:
             return f"holdout{extra}" + (f"-min{self.min_interactions}" if self.min_interactions > 2 else "")
         return str(self.protocol) + (f"-min{self.min_interactions}" if self.min_interactions > 3 else "")
 
+    @property
+    def headline_metrics(self) -> tuple[str, str]:
+        """The two metrics the literature reports for the protocol."""
+        if self.protocol is Protocol.LEAVE_ONE_OUT:
+            return ("hit_rate@10", "ndcg@10")
+        if self.protocol is Protocol.RATIO_8_1_1:
+            return ("recall@10", "ndcg@10")
+        return ("recall@20", "ndcg@20")
+
     def split(self, matrix: sp.csr_matrix, seed: int) -> ThreeWaySplit:
         if self.protocol is Protocol.LEAVE_ONE_OUT:
             return leave_one_out_split(matrix, seed, self.min_interactions)

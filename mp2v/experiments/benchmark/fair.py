@@ -12,6 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from mp2v.common.files import atomic_path
+from mp2v.common.tables import markdown_table
 from mp2v.evaluation.report import compare
 from mp2v.evaluation.results import MethodResult
 from mp2v.experiments.benchmark.run import BEST_MP2V, BenchmarkOutcome
@@ -19,15 +20,6 @@ from mp2v.experiments.protocols import Protocol, ProtocolConfig
 
 #: Results that are not one model of their method (the MP2V ensemble and the baselines' seed ensembles).
 ENSEMBLE_MARK = " x"
-
-
-def headline_metrics(protocol: ProtocolConfig) -> tuple[str, str]:
-    """The two metrics the literature reports for the protocol."""
-    if protocol.protocol is Protocol.LEAVE_ONE_OUT:
-        return ("hit_rate@10", "ndcg@10")
-    if protocol.protocol is Protocol.RATIO_8_1_1:
-        return ("recall@10", "ndcg@10")
-    return ("recall@20", "ndcg@20")
 
 
 def protocol_text(protocol: ProtocolConfig, seed: int) -> str:
@@ -58,7 +50,7 @@ def groups(outcome: BenchmarkOutcome) -> tuple[list[MethodResult], list[MethodRe
 
 
 def fair_tests(outcome: BenchmarkOutcome, seed: int = 42) -> dict[str, list[dict[str, Any]]]:
-    metrics = headline_metrics(outcome.protocol)
+    metrics = outcome.protocol.headline_metrics
     singles, ensembles = groups(outcome)
     return {"single": compare(singles, outcome.ablation_reference, metrics=metrics, seed=seed),
             "ensemble": compare(ensembles, BEST_MP2V, metrics=metrics, seed=seed)}
@@ -69,24 +61,24 @@ def fair_table(outcome: BenchmarkOutcome, tests: list[dict[str, Any]], members: 
     """One row per method: its metrics, its test fit time, and the reference's paired difference."""
     if not members:
         return "Not in this run."
-    first, second = headline_metrics(outcome.protocol)
+    first, second = outcome.protocol.headline_metrics
     by_pair = {(t["b"], t["metric"]): t for t in tests}
-    lines = [f"| method | {first} | {second} | fit s | {reference} − method, {first} (p) | "
-             f"{reference} − method, {second} (p) |", "|---|---:|---:|---:|---:|---:|"]
+    rows = []
     for r in sorted(members, key=lambda r: -r.metrics[first]):
-        cells = []
+        row = {"method": r.name, first: f"{r.metrics[first]:.4f}", second: f"{r.metrics[second]:.4f}",
+               "fit s": f"{r.timings.get('fit', 0.0):.1f}"}
         for metric in (first, second):
             test = by_pair.get((r.name, metric))
-            cells.append("reference" if r.name == reference else "–" if test is None else
-                         f"{test['mean_diff']:+.4f} (p = {test['p_value']:.2g})")
-        lines.append(f"| {r.name} | {r.metrics[first]:.4f} | {r.metrics[second]:.4f} | "
-                     f"{r.timings.get('fit', 0.0):.1f} | {cells[0]} | {cells[1]} |")
-    return "\n".join(lines)
+            row[f"{reference} − method, {metric} (p)"] = (
+                "reference" if r.name == reference else "–" if test is None else
+                f"{test['mean_diff']:+.4f} (p = {test['p_value']:.2g})")
+        rows.append(row)
+    return markdown_table(rows)
 
 
 def fair_chart(outcome: BenchmarkOutcome, path: Path) -> Path:
     """Quality (the protocol's first headline metric) against test fit seconds, single models and ensembles."""
-    metric = headline_metrics(outcome.protocol)[1]
+    metric = outcome.protocol.headline_metrics[1]
     singles, ensembles = groups(outcome)
     figure, axis = plt.subplots(figsize=(7.5, 4.5))
     for members, marker, label in ((singles, "o", "one model"), (ensembles, "s", "seed ensemble")):

@@ -30,7 +30,7 @@ from mp2v.experiments.benchmark.space import (
 from mp2v.experiments.benchmark.trials import ResultCache, Trial, TrialStore
 from mp2v.experiments.evaluate import EvaluationConfig, make_split
 from mp2v.experiments.experiment import Experiment, FittedMethod
-from mp2v.experiments.protocols import Protocol, ProtocolConfig
+from mp2v.experiments.protocols import ProtocolConfig
 from mp2v.graph.model import GraphModel, read_model
 
 Fit = Callable[[dict[str, Any], Stage], FittedMethod]
@@ -234,13 +234,8 @@ class Benchmark:
 
     @property
     def metrics(self) -> tuple[str, ...]:
-        """The paired tests' metrics: the protocol's published ones first."""
-        protocol = self.config.protocol.protocol
-        if protocol is Protocol.LEAVE_ONE_OUT:
-            return ("hit_rate@10", "ndcg@10", "recall@20", "ndcg@20")
-        if protocol is Protocol.RATIO_8_1_1:
-            return ("recall@10", "ndcg@10", "recall@20", "ndcg@20")
-        return ("recall@20", "ndcg@20")
+        """The paired tests' metrics: the protocol's published ones first, then Recall@20 / NDCG@20."""
+        return tuple(dict.fromkeys((*self.config.protocol.headline_metrics, "recall@20", "ndcg@20")))
 
     def _baseline_ensembles(self, searches: dict[str, SearchResult], size: int) -> list[MethodResult]:
         """Each seeded baseline as a seed ensemble of ``size`` models (scores summed), like MP2V's."""
