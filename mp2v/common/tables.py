@@ -2,7 +2,8 @@
 
 pandas renders (``DataFrame.to_markdown``, which uses tabulate's GitHub "pipe" format). The callers format
 their own cells (digits, bold, signs), so tabulate's number parsing is switched off: it would turn "0.2800"
-into "0.28" and drop the sign of "+0.0040". Columns whose every cell reads as a number are right-aligned.
+into "0.28" and drop the sign of "+0.0040". Columns whose every cell reads as a number are right-aligned;
+tabulate's padding is taken out again (see ``_compact``).
 """
 
 from __future__ import annotations
@@ -33,4 +34,14 @@ def markdown_table(rows: Sequence[Mapping[str, object]] | pd.DataFrame, columns:
     frame = frame.astype(object).where(frame.notna(), "–")
     align = ["right" if len(frame) and all(_is_number(c) for c in frame[name]) and i > 0 else "left"
              for i, name in enumerate(frame.columns)]
-    return frame.to_markdown(index=False, tablefmt="pipe", colalign=align, disable_numparse=True)
+    text = frame.to_markdown(index=False, tablefmt="pipe", colalign=align, disable_numparse=True)
+    return "\n".join(_compact(line, index) for index, line in enumerate(text.splitlines()))
+
+
+def _compact(line: str, index: int) -> str:
+    """``| a | b |`` without tabulate's column padding: committed results stay small in diffs, and a row
+    reads the same wherever it is looked up (``| R-MP2V |``). Cells never hold ``|`` (it would end them)."""
+    cells = [cell.strip() for cell in line.strip()[1:-1].split("|")]
+    if index == 1:  # the rule: keep the alignment colons, drop the padding dashes
+        cells = [(":" if c.startswith(":") else "") + "---" + (":" if c.endswith(":") else "") for c in cells]
+    return "| " + " | ".join(cells) + " |" if index != 1 else "|" + "|".join(cells) + "|"
