@@ -150,7 +150,9 @@ class LocalServer:
             argfile = Path(tmp) / "password.args"
             write_private(argfile, argfile_quote(password) + "\n")
             completed = subprocess.run(
-                ["java", "-cp", f"{jars.lib}/*", ADMIN_CLASS, "dbms", "set-initial-password", f"@{argfile}"],
+                # ``--`` ends the options: a password starting with "-" (1 in 64 generated ones) is the
+                # password, not an unknown option (picocli still expands the @-file after it).
+                ["java", "-cp", f"{jars.lib}/*", ADMIN_CLASS, "dbms", "set-initial-password", "--", f"@{argfile}"],
                 capture_output=True, text=True, env=env, umask=PRIVATE_UMASK,
             )
         if completed.returncode != 0:

@@ -169,3 +169,21 @@ def test_start_local_passes_a_given_password_on_first_start(
     assert given == ["given-password"] and connected.neo4j.password == "given-password"
     remote = replace(settings, neo4j=replace(settings.neo4j, uri="bolt://db.example:7687", local=False))
     assert start_local(remote)[0] is remote
+
+
+def test_a_password_starting_with_a_dash_is_not_read_as_an_option(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_jars(monkeypatch, tmp_path)
+    argvs: list[list[str]] = []
+
+    def fake_run(argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        argvs.append(argv)
+        return subprocess.CompletedProcess(argv, 0, "", "")
+
+    monkeypatch.setattr(server_module.subprocess, "run", fake_run)
+    server = _server(tmp_path)
+    make_private_dir(server.home)
+    write_private(server.settings.password_file, "-starts-with-a-dash\n")
+    server.prepare()
+    [argv] = argvs
+    assert argv[-2:] == ["--", argv[-1]] and argv[-1].startswith("@")
