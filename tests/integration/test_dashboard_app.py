@@ -243,4 +243,6 @@ def test_run_selector_appears_with_several_runs_of_a_method(lastfm: TrainedLastf
     selector = at.sidebar.selectbox(key="run_mp2v")
     assert selector.options[0].startswith("2999-01-01 00:00") and selector.value == reported
     selector.select(copy.name).run()
+    at.radio(key="mode").set_value("Served now").run()  # served lists name the run they come from
     assert any(copy.name in text for text in texts(at.caption))
+    assert at.query_params["run_mp2v"] == copy.name  # and the URL keeps the choice
