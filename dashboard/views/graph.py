@@ -59,7 +59,10 @@ def render(ctx: Context) -> None:
 
     left, right = st.columns([5, 2], gap="large")
     with left:
-        event = st_link_analysis(elements.as_cytoscape(), layout=explore.LAYOUT, node_styles=_node_styles(labels),
+        # The component lays out only when the layout changes (new elements land on top of each other
+        # otherwise), so the layout names the drawn node set.
+        layout = explore.LAYOUT | {"drawn": len(elements.nodes), "key": abs(hash(tuple(elements.nodes))) % 10**9}
+        event = st_link_analysis(elements.as_cytoscape(), layout=layout, node_styles=_node_styles(labels),
                                  edge_styles=[EdgeStyle(r, caption="label", directed=True) for r in _relations(model)],
                                  height=640, key="explorer", node_actions=["expand"],
                                  events=[Event("picked", "tap", "node")])

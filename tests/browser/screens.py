@@ -154,6 +154,7 @@ def tour(page: Any, url: str, folder: Path) -> dict[str, float]:
 def main(folder: Path) -> None:
     from playwright.sync_api import sync_playwright
 
+    folder.mkdir(parents=True, exist_ok=True)
     with dashboard({}, folder / "dashboard.log") as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
