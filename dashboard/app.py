@@ -8,12 +8,13 @@ This script only wires things together: the sidebar picks the view and the runs,
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import streamlit as st
 
 from dashboard import data
 from dashboard.context import Context, sidebar
-from dashboard.views import graph, item, overview, user
+from dashboard.views import benchmark, graph, item, overview, projector, user
 from mp2v.config import load_settings
 from mp2v.errors import ConfigError
 
@@ -22,14 +23,20 @@ View = Callable[[Context], None]
 VIEWS: dict[str, tuple[View, str, bool, bool]] = {
     "User": (user.render, "History, friends and top-K recommendations of each model side by side.", True, False),
     "Item": (item.render, "Nearest neighbours of an item in a run's embedding (the autoplay list).", True, True),
-    "Graph": (graph.render, "A user's neighbourhood in Neo4j: friends, items and a capped second hop.", True,
-              False),
-    "Run overview": (overview.render, "Accuracy by K, diversity, exposure and the embedding space.", False, False),
+    "Graph": (graph.render, "A user's neighbourhood in Neo4j: click to inspect, double-click to expand, and "
+              "the paths behind a recommendation.", True, False),
+    "Embeddings": (projector.render, "A run's embedding space: PCA or UMAP, search, neighbours.", False, True),
+    "Run overview": (overview.render, "The newest evaluation report: accuracy by K, diversity and exposure.", False,
+                     False),
+    "Benchmark": (benchmark.render, "Every method of the committed benchmark files (results/*.json).", False,
+                  False),
 }
+#: Served by the app itself (no CDN): Streamlit fetches a material-icon favicon from fonts.gstatic.com.
+FAVICON = Path(__file__).resolve().parent / "static" / "favicon.png"
 
 
 def main() -> None:
-    st.set_page_config(page_title="mp2v dashboard", page_icon=":material/hub:", layout="wide")
+    st.set_page_config(page_title="mp2v dashboard", page_icon=str(FAVICON), layout="wide")
     try:
         settings = load_settings()
     except ConfigError as error:

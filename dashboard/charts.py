@@ -3,33 +3,48 @@ bundled Vega-Lite, so nothing loads from a CDN)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import pandas as pd
 
 from dashboard.artefacts import METHOD_ORDER
 
+#: What the chart functions return (altair's stubs type a layer's .properties() as either kind).
+Drawn = alt.Chart | alt.LayerChart | alt.FacetChart
+
 #: One colour per method in every chart (Tableau 10, the default palette's first colours).
 METHOD_COLOURS = {"MP2V": "#4c78a8", "R-MP2V": "#f58518", "item2vec": "#54a24b"}
-EXTRA_COLOURS = ["#e45756", "#72b7b2", "#b279a2", "#ff9da6", "#9d755d"]
-NODE_COLOURS = {"focus user": "#e45756", "friend": "#4c78a8", "friend of friend": "#9ecae9",
-                "listened": "#f58518", "friends' item": "#ffbf79"}
+#: Further methods (the benchmark has a dozen, twenty with ablations): Tableau 20 without the three above.
+EXTRA_COLOURS = ["#e45756", "#72b7b2", "#b279a2", "#ff9da6", "#9d755d", "#eeca3b", "#bab0ac", "#79706e",
+                 "#d67195", "#fcbfd2", "#d6a5c9", "#9ecae9", "#ffbf79", "#88d27a", "#b6992d", "#f2cf5b",
+                 "#86bcb6", "#ff9d98", "#8cd17d", "#499894"]
 
 
 def method_scale(methods: list[str]) -> alt.Scale:
     ordered = [m for m in METHOD_ORDER if m in methods] + sorted(m for m in methods if m not in METHOD_ORDER)
-    extra = iter(EXTRA_COLOURS * 4)
+    extra = iter(EXTRA_COLOURS * 4)  # more methods than colours repeat them
     return alt.Scale(domain=ordered, range=[METHOD_COLOURS.get(m) or next(extra) for m in ordered])
 
 
-def metric_by_k(frame: pd.DataFrame, metric: str) -> alt.Chart:
-    """One metric (columns method, k, value) against the list length K, a line per method."""
+def metric_by_k(frame: pd.DataFrame, metric: str, relative_to: str | None = None) -> Drawn:
+    """One metric (columns method, k, value) against the list length K, a line per method. The value axis
+    is zoomed to the data (not from zero), so close methods stay apart; with ``relative_to`` the values are
+    differences from that method and a rule marks zero."""
     methods = sorted(frame["method"].unique())
-    return alt.Chart(frame, title=f"{metric} by K").mark_line(point=True).encode(
+    title = f"{metric} by K" + (f", minus {relative_to}" if relative_to else "")
+    lines = alt.Chart(frame).mark_line(point=True).encode(
         x=alt.X("k:O", title="K (list length)", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("value:Q", title=metric, scale=alt.Scale(zero=True)),
-        color=alt.Color("method:N", scale=method_scale(methods), title="method"),
-        tooltip=["method", "k", alt.Tooltip("value:Q", format=".4f")],
-    ).properties(height=280)
+        y=alt.Y("value:Q", title=f"{metric} − {relative_to}" if relative_to else metric,
+                scale=alt.Scale(zero=False, nice=True)),
+        color=alt.Color("method:N", scale=method_scale(methods), title="method",
+                        legend=alt.Legend(labelLimit=320, symbolLimit=0)),
+        tooltip=["method", "k", alt.Tooltip("value:Q", format="+.4f" if relative_to else ".4f")],
+    )
+    if relative_to:
+        zero = alt.Chart(pd.DataFrame({"value": [0.0]})).mark_rule(color="#999", strokeDash=[4, 4]).encode(y="value:Q")
+        return alt.layer(zero, lines, title=title).properties(height=360)
+    return lines.properties(title=title, height=300)
 
 
 def histogram(frame: pd.DataFrame, field: str, title: str) -> alt.Chart:
@@ -44,7 +59,7 @@ def histogram(frame: pd.DataFrame, field: str, title: str) -> alt.Chart:
     ).properties(height=280)
 
 
-def lorenz(frame: pd.DataFrame) -> alt.LayerChart | alt.FacetChart:
+def lorenz(frame: pd.DataFrame) -> Drawn:
     """Lorenz curves of exposure (columns method, items, exposure) over the equal-exposure diagonal."""
     methods = sorted(frame["method"].unique())
     diagonal = alt.Chart(pd.DataFrame({"items": [0.0, 1.0], "exposure": [0.0, 1.0]})).mark_line(
@@ -61,42 +76,48 @@ def lorenz(frame: pd.DataFrame) -> alt.LayerChart | alt.FacetChart:
 _kind_scale = alt.Scale(domain=["user", "item"], range=[METHOD_COLOURS["MP2V"], METHOD_COLOURS["R-MP2V"]])
 
 
-def projection(frame: pd.DataFrame, colour: str, title: str) -> alt.Chart:
-    """PCA scatter (columns x, y, name, ``colour``); drag to pan, scroll to zoom."""
-    return alt.Chart(frame, title=title).mark_circle(size=14, opacity=0.6).encode(
-        x=alt.X("x:Q", title="PC 1"), y=alt.Y("y:Q", title="PC 2"),
-        color=alt.Color(f"{colour}:N", title=colour, scale=_kind_scale if colour == "type" else alt.Scale(
-            scheme="tableau20")),
-        tooltip=["name", colour],
-    ).properties(height=460).interactive()
+def projection(frame: pd.DataFrame, colour: str, title: str, method: str = "PCA") -> Drawn:
+    """Projector scatter (columns x, y, kind, id, name, mark, ``colour``) with a legend; the searched point
+    and its neighbours are ringed and labelled. Drag to pan, scroll to zoom, click a point to pick it."""
+    picked = alt.selection_point(name="picked", fields=["kind", "id", "name"], on="click")
+    axis = ("PC 1", "PC 2") if method == "PCA" else ("UMAP 1", "UMAP 2")
+    scale = _kind_scale if colour == "type" else alt.Scale(scheme="tableau20")
+    base = alt.Chart(frame).encode(x=alt.X("x:Q", title=axis[0]), y=alt.Y("y:Q", title=axis[1]))
+    dots = base.mark_circle(size=16, opacity=0.55).encode(
+        color=alt.Color(f"{colour}:N", title=colour, scale=scale, legend=alt.Legend(orient="right", symbolOpacity=1)),
+        tooltip=["name", "kind", colour],
+    ).add_params(picked)
+    marked = frame[frame["mark"] != ""]
+    ring = alt.Chart(marked).mark_point(filled=False, strokeWidth=2.5).encode(
+        x="x:Q", y="y:Q", size=alt.condition(alt.datum.mark == "found", alt.value(420), alt.value(140)),
+        color=alt.condition(alt.datum.mark == "found", alt.value("#d62728"), alt.value("#222")), tooltip=["name"])
+    labels = alt.Chart(marked).mark_text(dy=-12, fontSize=11, fontWeight="bold", color="#222").encode(
+        x="x:Q", y="y:Q", text="name:N")
+    return alt.layer(dots.interactive(), ring, labels, title=title).properties(height=560)
+
+
+def explained_variance(ratios: Any) -> Drawn:
+    """PCA's explained-variance ratio per component, with the running total."""
+    frame = pd.DataFrame({"component": [f"PC{i + 1}" for i in range(len(ratios))], "share": ratios,
+                          "cumulative": pd.Series(ratios).cumsum()})
+    order = list(frame["component"])
+    bars = alt.Chart(frame).mark_bar(color=METHOD_COLOURS["MP2V"]).encode(
+        x=alt.X("component:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("share:Q", title="share of variance", axis=alt.Axis(format="%")),
+        tooltip=["component", alt.Tooltip("share:Q", format=".1%"), alt.Tooltip("cumulative:Q", format=".1%")])
+    line = alt.Chart(frame).mark_line(point=True, color=METHOD_COLOURS["R-MP2V"]).encode(
+        x=alt.X("component:N", sort=order), y="cumulative:Q")
+    return alt.layer(bars, line).properties(height=220)
 
 
 def similarity_dots(frame: pd.DataFrame, noun: str) -> alt.Chart:
-    """Neighbours (columns name, similarity) as a dot plot, nearest on top; the axis is zoomed to the values
-    (dots, not bars, so a scale that does not start at zero does not mislead)."""
+    """Neighbours (columns rank, name, similarity) as a dot plot, nearest (rank 1) on top; the axis is zoomed
+    to the values (dots, not bars, so a scale that does not start at zero does not mislead)."""
     return alt.Chart(frame, title="Cosine similarity to the chosen item").mark_circle(
         size=90, color=METHOD_COLOURS["MP2V"], opacity=1).encode(
         x=alt.X("similarity:Q", title=None, scale=alt.Scale(zero=False, nice=True)),
-        y=alt.Y("name:N", sort=None, title=None, axis=alt.Axis(labelLimit=200, labelOverlap=False)),
-        tooltip=[alt.Tooltip("name:N", title=noun), alt.Tooltip("similarity:Q", format=".3f")],
+        # An explicit sort by rank: with sort=None Vega keeps the order of the previous list's names.
+        y=alt.Y("name:N", sort=alt.EncodingSortField("rank", order="ascending"), title=None,
+                axis=alt.Axis(labelLimit=200, labelOverlap=False)),
+        tooltip=["rank", alt.Tooltip("name:N", title=noun), alt.Tooltip("similarity:Q", format=".4f")],
     ).properties(height=max(160, 28 * len(frame)))
-
-
-def network(nodes: pd.DataFrame, edges: pd.DataFrame, height: int = 620) -> alt.LayerChart:
-    """A drawn neighbourhood: edges (x, y, x2, y2) under nodes (x, y, kind, name, size); pan and zoom."""
-    scale = alt.Scale(domain=list(NODE_COLOURS), range=list(NODE_COLOURS.values()))
-    axis = alt.Axis(labels=False, ticks=False, grid=False, domain=False, title=None)
-    # The same fixed domain on both axes keeps the rings round in a roughly square chart.
-    x = alt.X("x:Q", axis=axis, scale=alt.Scale(domain=[-2.4, 2.4]))
-    y = alt.Y("y:Q", axis=axis, scale=alt.Scale(domain=[-2.4, 2.4]))
-    lines = alt.Chart(edges).mark_rule(color="#bbb", opacity=0.5, strokeWidth=0.8).encode(
-        x=x, y=y, x2="x2:Q", y2="y2:Q")
-    points = alt.Chart(nodes).mark_circle(opacity=0.95, stroke="white", strokeWidth=0.8).encode(
-        x=x, y=y,
-        size=alt.Size("size:Q", legend=None, scale=alt.Scale(range=[40, 600])),
-        color=alt.Color("kind:N", scale=scale, title=None, legend=alt.Legend(orient="bottom")),
-        tooltip=["name", "kind", "links"],
-    )
-    labels = alt.Chart(nodes[nodes["label"] != ""]).mark_text(dy=-11, fontSize=10, color="#333").encode(
-        x="x:Q", y="y:Q", text="label:N")
-    return alt.layer(lines, points, labels).properties(height=height).interactive().configure_view(strokeWidth=0)

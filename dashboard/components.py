@@ -7,12 +7,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, state
 from dashboard.context import Context
 
 #: Consistent number formats of every table (st.column_config formats).
-SCORE = st.column_config.NumberColumn(format="%.3f", width=58)
-COUNT = st.column_config.NumberColumn(format="localized", width="small")
+#: Four decimals: collapsed spaces (item2vec) differ only in the third.
+SCORE = st.column_config.NumberColumn(format="%.4f", width=70)
+COUNT = st.column_config.NumberColumn(format="localized")
 RANK = st.column_config.NumberColumn("#", format="%d", width=40)
 PAGE_SIZE = 15
 
@@ -27,26 +28,11 @@ def signal_name(ctx: Context) -> str:
     return ctx.graph.model.signal_property.replace("_", " ") if ctx.graph.model else "signal"
 
 
-def restore(*keys: str) -> None:
-    """Give widgets back the value they had in another view.
-
-    Streamlit drops a widget's state in any run that does not draw it, so a user picked in one view would
-    be forgotten by the next; a plain session-state copy (see :func:`remember`) survives.
-    """
-    for key in keys:
-        if key not in st.session_state and f"kept_{key}" in st.session_state:
-            st.session_state[key] = st.session_state[f"kept_{key}"]
-
-
-def remember(*keys: str) -> None:
-    for key in keys:
-        st.session_state[f"kept_{key}"] = st.session_state[key]
-
-
 def user_picker(ctx: Context) -> Any | None:
-    """Pick a user from the list or type an id; the same keys in every view, so the choice follows along.
+    """Pick a user from the list, or type an id and press Enter: the list then shows that user too.
 
-    Returns None (after showing why) when the typed id is not a user of the graph.
+    The user lives in the URL (``?user=``), so it follows from view to view and survives a reload. A typed
+    id that is not a user of the graph leaves the user on display as it was and says why.
     """
     users = data.users(ctx.graph, ctx.graph.key)
     if users.empty:
@@ -56,19 +42,30 @@ def user_picker(ctx: Context) -> Any | None:
     labels = {uid: f"User {uid} · {n:,} {noun}s · {f:,} friends"
               for uid, n, f in zip(users["id"].tolist(), users["items"].tolist(), users["friends"].tolist(),
                                    strict=True)}
+    state.setting("user", next(iter(labels)), lambda text: data.parse_id(ctx.graph, text), allowed=labels)
     pick, typed = st.columns([3, 2])
-    restore("user_pick", "user_search")
-    chosen = pick.selectbox("User", list(labels), key="user_pick", format_func=lambda u: labels[u])
-    text = typed.text_input("… or type a user id", key="user_search", placeholder="e.g. 2")
-    remember("user_pick", "user_search")
-    if not text.strip():
-        return chosen
-    user = data.parse_id(ctx.graph, text)
-    if user is None or user not in labels:
-        st.error(f"No user with id {text.strip()!r} in the graph ({len(labels):,} users; "
-                 f"ids from {users['id'].min()} to {users['id'].max()}). Clear the box to use the list.")
-        return None
-    return user
+    chosen = pick.selectbox("User", list(labels), key="user", format_func=lambda u: labels[u])
+    typed.text_input("… or type a user id and press Enter", key="user_search", placeholder="e.g. 2",
+                     on_change=_jump_to_typed_user, args=(ctx.graph, labels, users))
+    if st.session_state.get("user_error"):
+        st.error(st.session_state["user_error"])
+    state.publish("user")
+    st.header(f"User {chosen}")
+    return chosen
+
+
+def _jump_to_typed_user(graph: data.Graph, labels: dict[Any, str], users: pd.DataFrame) -> None:
+    """Callback of the id box: a known id becomes the picked user (the box empties); else an error line."""
+    text = str(st.session_state.get("user_search", "")).strip()
+    user = data.parse_id(graph, text) if text else None
+    if user is not None and user in labels:
+        st.session_state["user"] = user
+        st.session_state["user_search"] = ""
+        st.session_state["user_error"] = ""
+    elif text:
+        st.session_state["user_error"] = (
+            f"No user with id {text!r} in the graph ({len(labels):,} users; ids from {users['id'].min()} to "
+            f"{users['id'].max()}); still showing user {st.session_state.get('user')}.")
 
 
 def search_items(graph: data.Graph, catalogue: pd.DataFrame, query: str, limit: int = 200) -> pd.DataFrame:
@@ -110,3 +107,18 @@ def with_items(frame: pd.DataFrame, catalogue: pd.DataFrame, noun: str, tags: in
     out["Tags"] = [", ".join(str(text).split(", ")[:tags]) if isinstance(text, str) else ""
                    for text in known["features"]]
     return out
+
+
+HIT_COLOUR = "background-color: rgba(84, 162, 75, 0.18)"
+SHARED_COLOUR = "background-color: rgba(245, 133, 24, 0.12)"
+
+
+def static_table(frame: pd.DataFrame, *, highlight: str | None = None, colour: str = SHARED_COLOUR,
+                 digits: dict[str, int] | None = None) -> None:
+    """A table that wraps long cells instead of clipping them (lists shown side by side are narrow); rows
+    whose ``highlight`` column is set are tinted."""
+    styled = frame.style.hide(axis="index").format({c: f"{{:.{d}f}}" for c, d in (digits or {}).items()},
+                                                   na_rep="–")
+    if highlight is not None:
+        styled = styled.apply(lambda row: [colour if row[highlight] else ""] * len(row), axis=1)
+    st.table(styled)

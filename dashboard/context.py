@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import artefacts, data
+from dashboard import artefacts, data, state
 from dashboard.artefacts import Report
 from dashboard.data import Graph
 from mp2v.config import Settings
@@ -86,8 +86,9 @@ def _select_runs(runs: list[dict[str, Any]], reports: list[Report]) -> dict[str,
             chosen[method] = default
         else:
             key = "run_" + re.sub(r"[^a-z0-9]+", "_", method.lower())
-            picked = st.selectbox(method, options, index=options.index(default), key=key,
-                                  format_func=_formatter(labels))
+            state.setting(key, default, allowed=options)
+            picked = st.selectbox(method, options, key=key, format_func=_formatter(labels))
+            state.publish(key)
             chosen[method] = str(picked)
     return chosen
 
@@ -96,7 +97,9 @@ def sidebar(settings: Settings, views: list[str]) -> tuple[str, Context]:
     """Draw the sidebar (view switch, status, run selectors, reload) and build the views' context."""
     with st.sidebar:
         st.markdown("## :material/hub: mp2v dashboard")
+        state.setting("view", views[0], allowed=views)
         view = st.radio("View", views, key="view")
+        state.publish("view")
         graph = data.open_graph(settings.neo4j)
         dataset = graph.model.dataset if graph.model else None
         runs = artefacts.runs(settings.paths.runs, dataset)

@@ -147,18 +147,6 @@ def friends(_graph: Graph, key: str, user: Any) -> pd.DataFrame:
     return pd.DataFrame(_read(_graph, "friends", {"user": user}), columns=["id", "items", "shared"])
 
 
-@st.cache_data(show_spinner=False, max_entries=200)
-def second_hop(_graph: Graph, key: str, friend_ids: tuple[Any, ...], item_ids: tuple[Any, ...],
-               per_node: int) -> pd.DataFrame:
-    """Edges from the given friends to their items and friends: source, kind ('item' / 'user'), target."""
-    assert _graph.model is not None
-    params = {"friends": list(friend_ids), "items": list(item_ids), "per_node": per_node,
-              "signal": _graph.model.signal_property}
-    frame = pd.DataFrame(_read(_graph, "second_hop", params), columns=["source", "item", "target"])
-    kind = frame["item"].map({True: "item", False: "user"})
-    return frame.assign(kind=kind)[["source", "kind", "target"]]
-
-
 def parse_id(graph: Graph, text: str, what: str = "id") -> EntityId | None:
     """An id typed by a person, read with the dataset's id type (``007`` stays "007" under string ids).
 
@@ -169,3 +157,42 @@ def parse_id(graph: Graph, text: str, what: str = "id") -> EntityId | None:
         return ids.parse_id(text, id_type, what=what)
     except ConfigError:
         return None
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def expand(_graph: Graph, key: str, kind: str, node: Any, limit: int) -> list[dict[str, Any]]:
+    """A node's neighbours for the explorable graph: rows of (kind, id, name, relation, strength), with
+    kind 'user', 'item' or 'feature' and relation the relationship type that links them."""
+    model = _graph.model
+    assert model is not None
+    params = {"id": node, "limit": limit, "signal": model.signal_property}
+    if kind == "user":
+        return [{"kind": "item" if r["item_edge"] else "user", "id": r["target"], "name": None,
+                 "relation": model.interaction_type if r["item_edge"] else model.follow_type,
+                 "strength": r["strength"]} for r in _read(_graph, "expand_user", params)]
+    if kind == "item":
+        rows = [{"kind": "user", "id": r["target"], "name": None, "relation": model.interaction_type,
+                 "strength": r["strength"]} for r in _read(_graph, "expand_item", params)]
+        if model.feature_type:
+            rows += [{"kind": "feature", "id": r["target"], "name": r["name"], "relation": model.feature_type,
+                      "strength": r["strength"]} for r in _read(_graph, "expand_item_features", params)]
+        return rows
+    if kind == "feature" and model.feature_type:
+        return [{"kind": "item", "id": r["target"], "name": None, "relation": model.feature_type,
+                 "strength": r["strength"]} for r in _read(_graph, "expand_feature", params)]
+    return []
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def why(_graph: Graph, key: str, user: Any, item: Any, per_kind: int = 10) -> list[dict[str, Any]]:
+    """Paths from a user to an item: rows of (path, via, via2, name, strength) with path 'friend',
+    'co-listener' or 'feature' (see cypher/dashboard/why_*.cypher for what via and via2 are)."""
+    model = _graph.model
+    assert model is not None
+    params = {"user": user, "item": item, "per_kind": per_kind, "signal": model.signal_property}
+    rows = [{"path": "friend" if r["friend"] else "co-listener", "via": r["via"], "via2": r["via2"], "name": None,
+             "strength": r["strength"]} for r in _read(_graph, "why_social", params)]
+    if model.feature_type:
+        rows += [{"path": "feature", "via": r["via"], "via2": r["via2"], "name": r["name"], "strength": r["strength"]}
+                 for r in _read(_graph, "why_features", params)]
+    return rows

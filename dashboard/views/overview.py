@@ -1,39 +1,37 @@
-"""Run overview: accuracy by K, beyond-accuracy measures and a 2-D projection of the embeddings."""
+"""Run overview: the newest evaluation report's accuracy by K, MRR, and beyond-accuracy measures."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import artefacts, charts, data
+from dashboard import artefacts, charts, state
 from dashboard.artefacts import Report
 from dashboard.context import Context
 
 KS = (10, 20, 50, 100)
-SUMMARY = [("recall@{k}", "Recall"), ("ndcg@{k}", "NDCG"), ("hit_rate@{k}", "Hit rate"),
-           ("coverage@{k}", "Coverage"), ("diversity@{k}", "Diversity"), ("novelty@{k}", "Novelty"),
-           ("gini@{k}", "Gini")]
+SUMMARY = [("recall@{k}", "Recall"), ("ndcg@{k}", "NDCG"), ("precision@{k}", "Precision"),
+           ("hit_rate@{k}", "Hit rate"), ("coverage@{k}", "Coverage"), ("diversity@{k}", "Diversity"),
+           ("novelty@{k}", "Novelty"), ("gini@{k}", "Gini"), ("unique_features@{k}", "Unique tags")]
 
 
 def render(ctx: Context) -> None:
     if ctx.reports:
         names = [r.name for r in ctx.reports]
+        state.setting("report", names[0], allowed=names)
         chosen = st.selectbox("Evaluation report", names, key="report") if len(names) > 1 else names[0]
         report = ctx.reports[names.index(chosen)]
-        k = st.radio("K for the summary and the beyond-accuracy charts", KS, index=1, key="overview_k",
-                     horizontal=True)
-        _accuracy(report, k)
+        state.setting("overview_k", 20, state.number, allowed=KS)
+        k = st.radio("K for the summary and the beyond-accuracy charts", KS, key="overview_k", horizontal=True)
+        state.publish("report", "overview_k")
+        _accuracy(ctx, report, k)
         _beyond(report, k)
     else:
         st.info("No evaluation report yet: `mp2v demo` or `mp2v evaluate` writes one to "
                 f"{ctx.home / 'reports'}.")
-    if ctx.compared:
-        _projection(ctx)
-    elif not ctx.reports:
-        st.info(ctx.no_runs_message)
 
 
-def _accuracy(report: Report, k: int) -> None:
+def _accuracy(ctx: Context, report: Report, k: int) -> None:
     results = report.results
     st.caption(f"Report `{report.name}` · {results.get('protocol')} protocol, {results.get('stage')} stage · "
                f"{results.get('users', 0):,} users × {results.get('items', 0):,} items · "
@@ -42,10 +40,14 @@ def _accuracy(report: Report, k: int) -> None:
     for method in report.methods:
         metrics = method["metrics"]
         row = {"Method": method["name"]} | {label: metrics.get(key.format(k=k)) for key, label in SUMMARY}
+        row["MRR"] = artefacts.mrr(ctx.home, report, method["name"], k)
         rows.append(row | {"Users": method.get("users_evaluated"), "Fit s": method.get("timings", {}).get("fit")})
     number = st.column_config.NumberColumn(format="%.3f")
     st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
         **{label: number for _, label in SUMMARY}, "Novelty": st.column_config.NumberColumn(format="%.2f"),
+        "MRR": st.column_config.NumberColumn(format="%.3f", help="mean reciprocal rank of the first held-out hit "
+                                                                  "in the top K (recomputed from the saved lists)"),
+        "Unique tags": st.column_config.NumberColumn(format="%.1f", help="distinct tags / categories per list"),
         "Users": st.column_config.NumberColumn(format="localized"), "Fit s": st.column_config.NumberColumn(
             format="%.1f")})
     curves = pd.DataFrame([{"method": m["name"], "metric": metric, "k": kk,
@@ -94,27 +96,3 @@ def _beyond(report: Report, k: int) -> None:
         left.altair_chart(charts.histogram(pd.concat(per_user), f"diversity@{k}",
                                            f"Per-user diversity of the top {k}"), width="stretch")
     right.altair_chart(charts.lorenz(pd.concat(curves)), width="stretch")
-
-
-def _projection(ctx: Context) -> None:
-    st.subheader("Embeddings in two dimensions (PCA)")
-    methods = list(ctx.compared)
-    left, right = st.columns(2)
-    method = left.radio("Run", methods, key="pca_method", horizontal=True)
-    options = ["type", "top tag"] if ctx.graph.model and ctx.graph.model.feature_type else ["type"]
-    colour = right.radio("Colour by", options, key="pca_colour", horizontal=True)
-    points = artefacts.projection(ctx.runs_root, ctx.compared[method])
-    names = data.item_names(ctx.graph, ctx.graph.key) if ctx.graph.model else {}
-    is_item = points["kind"] == "item"
-    points = points.assign(name=[names.get(i, f"item {i}") if item else f"user {i}"
-                                 for i, item in zip(points["id"], is_item, strict=True)])
-    if colour == "top tag":
-        # Users have no tags; items keep their strongest tag when it is among the 12 most frequent.
-        features = data.item_top_feature(ctx.graph, ctx.graph.key)
-        tags = pd.Series([features.get(i, "(none)") for i in points.loc[is_item, "id"]], index=points.index[is_item])
-        common = set(tags.value_counts().head(12).index) - {"(none)"}
-        points = points[is_item].assign(**{"top tag": tags.where(tags.isin(common), "other")})
-    else:
-        points = points.assign(type=points["kind"])
-    title = f"{method} run {ctx.compared[method]}: {int(is_item.sum()):,} items, {int((~is_item).sum()):,} users"
-    st.altair_chart(charts.projection(points, colour, title), width="stretch")

@@ -1,19 +1,26 @@
-"""User view: history, friends, and each compared run's top-K list side by side."""
+"""User view: history, friends, and each method's top-K list side by side: as the evaluation scored it
+(held-out hits marked), or as a run would serve it now."""
 
 from __future__ import annotations
 
 from collections import Counter
 from itertools import combinations
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import artefacts, beyond, components, data
-from dashboard.components import COUNT, RANK, SCORE, fmt
+from dashboard import artefacts, beyond, components, data, state
+from dashboard.components import COUNT, fmt
 from dashboard.context import Context
+from dashboard.views import evaluated
+from mp2v.embeddings.projection import COLLAPSE_COSINE
 
 SHARED_MARK = "◆"
+EVALUATED, SERVED = "Evaluated (report's split)", "Served now"
+MODES = [EVALUATED, SERVED]
+MODE_HELP = ("Evaluated: each method's saved top-K for this user in the newest report, as the evaluation "
+             "scored it, with the held-out items it found. Served now: what each compared run would "
+             "recommend today, with everything the user has already heard excluded.")
 
 
 def render(ctx: Context) -> None:
@@ -43,11 +50,24 @@ def render(ctx: Context) -> None:
         components.paginated(table, "friends_page", column_config={f"{noun}s": COUNT, "Shared": COUNT})
 
     st.subheader("Recommendations")
+    a, b, c = st.columns([2, 2, 2])
+    state.setting("mode", EVALUATED, allowed=MODES)
+    mode = a.radio("Lists", MODES, key="mode", horizontal=True, help=MODE_HELP)
+    state.setting("k", 10, state.number, bounds=(5, 50))
+    k = b.slider("List length K", 5, 50, step=5, key="k")
+    state.setting("min_users", 1, state.number, bounds=(1, 100))
+    min_users = c.slider(f"Only {noun.lower()}s with at least this many users", 1, 100, key="min_users",
+                         help="Hides rare items from the served-now lists and the item view's neighbours; the "
+                              "evaluated lists are shown as they were scored.", disabled=mode == EVALUATED)
+    state.publish("mode", "k", "min_users")
+    if mode == EVALUATED:
+        evaluated.render(ctx, user, k, catalogue)
+        return
     if not ctx.compared:
         st.info(ctx.no_runs_message)
         return
-    k = st.slider("List length K", 5, 50, 10, step=5, key="k")
-    seen = frozenset(history["id"].tolist())
+    rare = catalogue.index[catalogue["users"] < min_users] if min_users > 1 else []
+    seen = frozenset(history["id"].tolist()) | frozenset(rare)
     lists = {method: artefacts.recommend(ctx.runs_root, run_id, user, k, seen)
              for method, run_id in ctx.compared.items()}
     found = {m: frame for m, frame in lists.items() if frame is not None}
@@ -61,8 +81,9 @@ def render(ctx: Context) -> None:
             _one_list(ctx, method, frame, found, catalogue, space)
     _shared_table(found, catalogue, noun)
     st.caption(f"{SHARED_MARK} marks an item that other lists recommend too. Scores use each run's own rule "
-               "(dot: user input · item output; cosine of input vectors for item2vec); seen items are excluded. "
-               "Diversity = 1 − mean pairwise cosine and novelty = mean −log₂ popularity, both in the "
+               "(dot: user input · item output; cosine of input vectors for item2vec); seen items are excluded"
+               + (f", and so are {noun.lower()}s with fewer than {min_users} users" if min_users > 1 else "")
+               + ". Diversity = 1 − mean pairwise cosine and novelty = mean −log₂ popularity, both in the "
                f"evaluation's reference space ({space.source if space else 'unavailable'}).")
 
 
@@ -82,6 +103,10 @@ def _one_list(ctx: Context, method: str, frame: pd.DataFrame | None, found: dict
         st.warning(f"This {method} run has no vector for the user (no walk reached them), so it cannot "
                    "recommend anything for them.")
         return
+    cosine = artefacts.item_cosine(ctx.runs_root, meta["run_id"])
+    if cosine > COLLAPSE_COSINE:
+        st.warning(f"Collapsed space: the item vectors point almost the same way (mean pairwise cosine "
+                   f"{cosine:.2f}), so scores differ only in the third decimal; read the rank.")
     others = {m: set(f["id"]) for m, f in found.items() if m != method}
     diversity, novelty = space.measure(frame["id"].tolist()) if space else (float("nan"), float("nan"))
     shared = [sorted(m for m, ids in others.items() if item in ids) for item in frame["id"]]
@@ -93,10 +118,7 @@ def _one_list(ctx: Context, method: str, frame: pd.DataFrame | None, found: dict
     table = components.with_items(frame, catalogue, ctx.item_noun(), tags=2).rename(columns={"score": "Score"})
     table.insert(0, "#", range(1, len(table) + 1))
     table.insert(1, SHARED_MARK, [SHARED_MARK if s else "" for s in shared])
-    styled = table.drop(columns="id").style.apply(_highlight_shared, axis=1)
-    st.dataframe(styled, hide_index=True, height=len(table) * 35 + 38,
-                 column_config={"#": RANK, "Score": SCORE, SHARED_MARK: st.column_config.TextColumn(
-                     width=30, help="also recommended by another list (see the table below)")})
+    components.static_table(table.drop(columns="id"), highlight=SHARED_MARK, digits={"Score": 4})
 
 
 def _shared_table(found: dict[str, pd.DataFrame], catalogue: pd.DataFrame, noun: str) -> None:
@@ -111,10 +133,4 @@ def _shared_table(found: dict[str, pd.DataFrame], catalogue: pd.DataFrame, noun:
     table = components.with_items(pd.DataFrame({"id": shared}), catalogue, noun)
     for method, ranking in ranks.items():
         table.insert(len(table.columns) - 1, method, [str(ranking[i]) if i in ranking else "–" for i in shared])
-    st.dataframe(table.drop(columns="id"), hide_index=True, height=len(table) * 35 + 38,
-                 column_config={m: st.column_config.TextColumn(width="small", alignment="right") for m in ranks})
-
-
-def _highlight_shared(row: pd.Series) -> list[Any]:
-    colour = "background-color: rgba(245, 133, 24, 0.12)" if row[SHARED_MARK] else ""
-    return [colour] * len(row)
+    components.static_table(table.drop(columns="id"))

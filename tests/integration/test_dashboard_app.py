@@ -8,13 +8,16 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import app_path
 from mp2v.db.runner import QueryRunner
+from mp2v.evaluation.split import load_split
 from tests.lastfm_fixture import TrainedLastfm, trained_lastfm
 
+ROOT = Path(__file__).resolve().parents[2]
 #: Facts of the vendored Last.fm HetRec 2011 data (user 2 is the first user id).
 FIRST_USER, FIRST_USER_ARTISTS, FIRST_USER_FRIENDS, FIRST_USER_TOP = 2, 50, 13, "Duran Duran"
 
@@ -45,96 +48,133 @@ def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def test_user_view_shows_history_friends_and_three_lists(lastfm: TrainedLastfm) -> None:
+def test_user_view_evaluated_lists_mark_held_out_hits_with_the_users_own_metrics(lastfm: TrainedLastfm) -> None:
     at = started()
-    assert at.title[0].value == "User"
-    assert at.selectbox(key="user_pick").value == FIRST_USER
+    assert at.title[0].value == "User" and at.header[0].value == f"User {FIRST_USER}"
     shown = metrics(at)
     assert shown["Artists in history"] == str(FIRST_USER_ARTISTS) and shown["Friends"] == str(FIRST_USER_FRIENDS)
-    history, friends = at.dataframe[0].value, at.dataframe[1].value
-    assert history["Artist"].iloc[0] == FIRST_USER_TOP and len(history) == 15  # first page of 50
-    assert len(friends) == FIRST_USER_FRIENDS and friends["Shared"].is_monotonic_decreasing
-    assert at.number_input(key="history_page").value == 1
-
+    assert at.radio(key="mode").value.startswith("Evaluated")
+    report = lastfm.home / "reports" / "lastfm-test"
+    results = json.loads((report / "results.json").read_text())
+    split = load_split(lastfm.home / "splits" / f"lastfm-holdout-seed{results['split_seed']}")
     headings = [m.value.removeprefix("#### ") for m in at.markdown if m.value.startswith("#### ")]
-    lists = {method: df.value for method, df in zip(headings, at.dataframe[2:5], strict=True)}
-    assert list(lists) == ["MP2V", "R-MP2V", "item2vec"]
+    assert headings == [m["name"] for m in results["methods"]]
+    recalls = [m.value for m in at.metric if m.label == "Recall@10"]
+    for method, table, recall in zip(headings, at.table[: len(headings)], recalls, strict=True):
+        with np.load(report / "methods" / f"{method}.npz") as saved:
+            row = int(np.flatnonzero(saved["user_ids"] == FIRST_USER)[0])
+            held_out = set(saved["item_ids"][split.test[row].indices].tolist())
+            expected = [item in held_out for item in saved["item_ids"][saved["topk"][row, :10]].tolist()]
+            position = int(np.flatnonzero(saved["users"] == row)[0])
+            assert recall == f"{saved['per_user/recall@10'][position]:.3f}"  # the report's own value
+        frame = table.value
+        assert len(frame) == 10 and list(frame["#"]) == list(range(1, 11))
+        assert [mark == "✓" for mark in frame["✓"]] == expected  # hits marked at their rank
+
+
+def test_user_view_served_now_lists_side_by_side(lastfm: TrainedLastfm) -> None:
+    at = started()
+    at.radio(key="mode").set_value("Served now").run()
+    headings = [m.value.removeprefix("#### ") for m in at.markdown if m.value.startswith("#### ")]
+    assert headings[:2] == ["MP2V", "R-MP2V"]
+    history = at.dataframe[0].value
+    lists = {method: t.value for method, t in zip(headings, at.table, strict=False)}
     names = {method: list(frame["Artist"]) for method, frame in lists.items()}
     for method, frame in lists.items():
-        assert len(frame) == 10 and frame["Score"].is_monotonic_decreasing
-        assert not set(names[method]) & set(history["Artist"])  # seen items are excluded (first page checked)
-        # The marker is set exactly on the artists another list recommends too.
+        assert len(frame) == 10 and not set(names[method]) & set(history["Artist"])
         for artist, marker in zip(frame["Artist"], frame["◆"], strict=True):
             assert (marker == "◆") == any(artist in names[m] for m in lists if m != method)
-    overlap = next(m.value for m in at.markdown if m.value.startswith("Shared between lists"))
-    assert f"MP2V & R-MP2V: **{len(set(names['MP2V']) & set(names['R-MP2V']))}**" in overlap
-    shared = at.dataframe[5].value  # items in more than one list, with their rank in each
-    assert set(shared["Artist"]) == {a for a in names["MP2V"] + names["R-MP2V"] + names["item2vec"]
-                                     if sum(a in n for n in names.values()) > 1}
-    assert len(shared) > 0  # MP2V and R-MP2V walk the same metapath: their lists overlap
-    ranks = shared.set_index("Artist")
-    for artist in ranks.index:
-        for method in lists:
-            rank = ranks.loc[artist, method]
-            assert rank == (str(names[method].index(artist) + 1) if artist in names[method] else "–")
-    diversity = [v for label, v in ((m.label, m.value) for m in at.metric) if label == "Diversity"]
-    assert len(diversity) == 3 and all(0.0 < float(v) <= 1.5 for v in diversity)
-
     at.slider(key="k").set_value(20).run()
-    assert all(len(df.value) == 20 for df in at.dataframe[2:5])
+    assert all(len(t.value) == 20 for t in at.table[: len(headings)])
+    assert at.query_params["k"] == "20"  # the URL holds the setting
 
 
-def test_user_view_takes_a_typed_id_and_rejects_an_unknown_one(lastfm: TrainedLastfm) -> None:
+def test_typed_id_moves_the_picker_and_a_bad_id_keeps_user_and_k(lastfm: TrainedLastfm) -> None:
     at = started()
-    at.selectbox(key="user_pick").select(4).run()
-    at.sidebar.radio(key="view").set_value("Graph").run()
-    assert at.selectbox(key="user_pick").value == 4 and not at.warning
-    at.sidebar.radio(key="view").set_value("User").run()
+    at.slider(key="k").set_value(20).run()
     at.text_input(key="user_search").input("3").run()
+    assert at.selectbox(key="user").value == 3 and at.header[0].value == "User 3"
     assert metrics(at)["Artists in history"] == "50"
-    assert any("User 3" in option for option in at.selectbox(key="user_pick").options)
     at.sidebar.radio(key="view").set_value("Graph").run()
-    assert at.text_input(key="user_search").value == "3"  # the choice follows from view to view
-    assert at.dataframe[1].value["Name"].iloc[0] == "User 3"
+    assert at.header[0].value == "User 3"  # the user follows from view to view
     at.sidebar.radio(key="view").set_value("User").run()
+    assert at.slider(key="k").value == 20  # K survives the view switch
     at.text_input(key="user_search").input("999999").run()
     assert not at.exception
     assert any("No user with id '999999'" in text for text in texts(at.error))
-    assert not at.dataframe  # nothing else is drawn for an unknown user
+    assert at.selectbox(key="user").value == 3 and at.slider(key="k").value == 20
 
 
-def test_item_view_finds_an_artist_and_its_neighbours(lastfm: TrainedLastfm) -> None:
+def test_url_query_parameters_open_a_shared_view(lastfm: TrainedLastfm) -> None:
+    at = AppTest.from_file(str(app_path()), default_timeout=120)
+    at.query_params.update({"view": "Item", "item": "154", "item_k": "5", "item_method": "MP2V"})
+    at.run()
+    assert not at.exception and at.title[0].value == "Item"
+    assert at.subheader[0].value == "Radiohead" and len(at.dataframe[0].value) == 5
+    assert "in MP2V" in texts(at.markdown)[0]
+
+
+def test_item_view_finds_an_artist_and_its_neighbours_in_rank_order(lastfm: TrainedLastfm) -> None:
     at = started("Item")
     at.text_input(key="item_search").input("radiohead").run()
-    assert at.selectbox(key="item_pick").value == 154  # Radiohead's id in artists.dat
+    assert at.selectbox(key="item").value == 154  # Radiohead's id in artists.dat
     assert at.subheader[0].value == "Radiohead"
     neighbours = at.dataframe[0].value
     assert len(neighbours) == 15 and "Radiohead" not in set(neighbours["Artist"])
-    assert neighbours["Similarity"].is_monotonic_decreasing and neighbours["Similarity"].iloc[0] <= 1.0
-    assert "Nearest artists in R-MP2V" in texts(at.markdown)[0]
-
-    at.radio(key="item_method").set_value("item2vec").run()
-    at.slider(key="item_k").set_value(5).run()
-    assert len(at.dataframe[0].value) == 5 and "in item2vec" in texts(at.markdown)[0]
-
+    assert neighbours["Similarity"].is_monotonic_decreasing
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert spec["encoding"]["y"]["sort"] == {"field": "rank", "order": "ascending"}  # not the previous order
+    at.slider(key="min_users").set_value(50).run()
+    assert (at.dataframe[0].value["Users"] >= 50).all() and len(at.dataframe[0].value) == 15
     at.text_input(key="item_search").input("no such artist anywhere").run()
     assert any("No artist matches 'no such artist anywhere'" in text for text in texts(at.error))
 
 
-def test_graph_view_draws_a_capped_neighbourhood(lastfm: TrainedLastfm) -> None:
+def test_graph_view_expands_recentres_and_explains_a_recommendation(lastfm: TrainedLastfm) -> None:
     at = started("Graph")
-    assert at.title[0].value == "Graph" and len(at.get("vega_lite_chart")) == 1
-    kinds = dict(zip(at.dataframe[0].value["Kind"], at.dataframe[0].value["Nodes"], strict=True))
-    assert kinds["focus user"] == 1 and kinds["friend"] == FIRST_USER_FRIENDS and kinds["listened"] == 20
-    total = sum(kinds.values())
-    assert 1 + FIRST_USER_FRIENDS + 20 < total <= 150
-    assert f"**{total} nodes" in texts(at.markdown)[0]
+    counts = dict(zip(at.dataframe[0].value["Kind"], at.dataframe[0].value["Nodes"], strict=True))
+    assert counts["user"] == 1 + 8 and counts["item"] == 8  # the centre, 8 friends, 8 strongest artists
+    before = sum(counts.values())
+    friend = next(o for o in at.selectbox(key="graph_node").options if o.startswith("User ") and o != "User 2 · user")
+    at.selectbox(key="graph_node").select_index(at.selectbox(key="graph_node").options.index(friend)).run()
+    at.button(key="graph_expand").click().run()
+    after = dict(zip(at.dataframe[0].value["Kind"], at.dataframe[0].value["Nodes"], strict=True))
+    assert sum(after.values()) > before and at.query_params["expand"].startswith("u:")
+    at.selectbox(key="why_item").select_index(1).run()
+    assert any(s.value.startswith("Why ") for s in at.subheader)
+    friend_id = int(friend.split(" ")[1])
+    at.selectbox(key="graph_node").select_index(
+        at.selectbox(key="graph_node").options.index(f"User {friend_id} · user")).run()
+    at.button(key="graph_recentre").click().run()
+    assert at.header[0].value == f"User {friend_id}" and "expand" not in at.query_params
 
-    at.slider(key="graph_nodes").set_value(40).run()
-    kinds = dict(zip(at.dataframe[0].value["Kind"], at.dataframe[0].value["Nodes"], strict=True))
-    assert sum(kinds.values()) == 40
-    nodes = at.dataframe[1].value
-    assert nodes["Name"].iloc[0] == f"User {FIRST_USER}"  # the best-linked node is the focus user
+
+def test_embeddings_view_projects_finds_and_lists_neighbours(lastfm: TrainedLastfm) -> None:
+    at = started("Embeddings")
+    assert any(m.value.startswith("**Explained variance** · PC1") for m in at.markdown)
+    at.text_input(key="proj_find").input("Radiohead").run()
+    assert any("Nearest to Radiohead" in m.value for m in at.markdown) and len(at.table[0].value) == 10
+    at.text_input(key="proj_find").input("user 2").run()
+    assert any("Nearest to user 2" in m.value for m in at.markdown)
+    at.slider(key="proj_points").set_value(300).run()
+    at.radio(key="proj_method").set_value("UMAP").run()
+    assert not at.exception and len(at.get("vega_lite_chart")) == 1  # no variance chart for UMAP
+
+
+def test_benchmark_view_shows_every_method_of_the_results_file(lastfm: TrainedLastfm) -> None:
+    raw = json.loads((ROOT / "results" / "lastfm.json").read_text())
+    at = started("Benchmark")
+    table = at.table[0].value
+    assert list(table["Method"]) == [r["name"] for r in raw["results"]]
+    assert table["Precision"].iloc[0] == pytest.approx(raw["results"][0]["metrics"]["precision@20"])
+    at.toggle(key="bench_ablations").set_value(True).run()
+    assert len(at.table[0].value) == len(raw["results"]) + len(raw["ablations"])
+    at.selectbox(key="bench_metric").set_value("ndcg").run()
+    tests = [t for t in raw["significance"] if t["metric"].startswith("ndcg@")]
+    assert len(at.table[1].value) == len(tests)
+    at.selectbox(key="bench_ref").set_value("iALS").run()
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert "minus iALS" in json.dumps(spec)
 
 
 def test_run_overview_shows_report_metrics_and_charts(lastfm: TrainedLastfm) -> None:
@@ -148,13 +188,13 @@ def test_run_overview_shows_report_metrics_and_charts(lastfm: TrainedLastfm) -> 
     expected = [f"{m['metrics']['coverage@20']:.1%}" for m in sorted(
         results["methods"], key=lambda m: ["MP2V", "R-MP2V", "item2vec"].index(m["name"]))]
     assert coverage == expected  # recomputed from methods/*.npz, equal to the report's figures
-    # recall, NDCG, diversity histogram, Lorenz curve, PCA
-    assert len(at.get("vega_lite_chart")) == 5
+    assert all(0.0 <= v <= 1.0 for v in table["MRR"])
+    # recall, NDCG, diversity histogram, Lorenz curve
+    assert len(at.get("vega_lite_chart")) == 4
 
     at.radio(key="overview_k").set_value(50).run()
     assert "Beyond accuracy at K = 50" in texts(at.subheader)
-    at.radio(key="pca_colour").set_value("top tag").run()
-    assert not at.exception and len(at.get("vega_lite_chart")) == 5
+
 
 
 def test_server_down_gives_a_message_and_the_overview_still_works(lastfm: TrainedLastfm,
@@ -176,9 +216,11 @@ def test_empty_home_says_no_model_is_trained(lastfm: TrainedLastfm, tmp_path: Pa
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MP2V_HOME", str(tmp_path))
     at = started()
-    assert any("No trained model yet" in text for text in texts(at.info))
+    assert any("No evaluation report yet" in text for text in texts(at.info))
     assert at.dataframe[0].value["Artist"].iloc[0] == FIRST_USER_TOP  # the graph is still shown
-    for view in ("Item", "Run overview"):
+    at.radio(key="mode").set_value("Served now").run()
+    assert any("No trained model yet" in text for text in texts(at.info))
+    for view in ("Item", "Embeddings"):
         at.sidebar.radio(key="view").set_value(view).run()
         assert not at.exception
         assert any("No trained model yet" in text for text in texts(at.info)), view
@@ -201,4 +243,6 @@ def test_run_selector_appears_with_several_runs_of_a_method(lastfm: TrainedLastf
     selector = at.sidebar.selectbox(key="run_mp2v")
     assert selector.options[0].startswith("2999-01-01 00:00") and selector.value == reported
     selector.select(copy.name).run()
+    at.radio(key="mode").set_value("Served now").run()  # served lists name the run they come from
     assert any(copy.name in text for text in texts(at.caption))
+    assert at.query_params["run_mp2v"] == copy.name  # and the URL keeps the choice

@@ -7,9 +7,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-import pandas as pd
-
-from dashboard import app_path, neighbourhood
+from dashboard import app_path
 from mp2v.cli.dashboard import streamlit_argv
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,25 +31,11 @@ def test_installed_wheel_ships_the_app_and_its_queries(tmp_path: Path) -> None:
     with zipfile.ZipFile(next(tmp_path.glob("mp2v-*.whl"))) as archive:
         names = archive.namelist()
         archive.extractall(site)
-    shipped = {"dashboard/app.py", "dashboard/views/user.py", "mp2v/resources/cypher/dashboard/second_hop.cypher"}
+    shipped = {"dashboard/app.py", "dashboard/views/user.py", "mp2v/resources/cypher/dashboard/why_social.cypher",
+               "dashboard/static/favicon.png"}
     assert shipped <= set(names)
     probe = subprocess.run(
         [sys.executable, "-c", "from mp2v.cli.dashboard import streamlit_argv; print(streamlit_argv(1, 'x')[4])"],
         capture_output=True, text=True, cwd=tmp_path, env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.strip() == str(site / "dashboard" / "app.py")
-
-
-def test_neighbourhood_keeps_the_best_linked_second_hop_within_the_cap() -> None:
-    second = pd.DataFrame({"source": [10, 11, 10, 11, 10, 11], "kind": ["item", "item", "user", "user", "item", "item"],
-                           "target": [100, 100, 12, 12, 101, 1]})
-    caps = neighbourhood.Caps(friends=2, items=1, max_nodes=6)
-    nodes, edges = neighbourhood.build(1, [10, 11], [1], second, {1: "Radiohead", 100: "Muse"}, caps)
-    assert len(nodes) == 6  # focus, 2 friends, 1 item, then the two nodes both friends link to
-    kinds = dict(zip(nodes["name"], nodes["kind"], strict=True))
-    assert kinds == {"User 1": "focus user", "User 10": "friend", "User 11": "friend", "Radiohead": "listened",
-                     "Muse": "friends' item", "User 12": "friend of friend"}
-    focus = nodes[nodes["kind"] == "focus user"].iloc[0]
-    assert (focus["x"], focus["y"]) == (0.0, 0.0) and focus["links"] == 3
-    # 3 links from the focus user, friend 11 -> Radiohead, and both friends -> Muse and -> User 12.
-    assert len(edges) == 8
