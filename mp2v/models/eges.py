@@ -35,6 +35,9 @@ from mp2v.training.eges_sgns import EgesTrainResult, train_eges
 from mp2v.training.gensim_sgns import TrainConfig
 from mp2v.types import FloatMatrix, IndexArray, InteractionMatrix, ScoringRule
 
+#: Features a cold item's vector averages when the model aggregates none (``max_side=0``).
+COLD_FEATURES = 5
+
 
 class Aggregation(StrEnum):
     """How an item's slots combine: learned per-item weights (EGES) or their plain mean (GES)."""
@@ -152,7 +155,7 @@ class EGES(BaseRecommender):
         rows = self.embeddings.item_rows
         result = np.zeros((columns.size, self.embeddings.dimensions), dtype=np.float32)
         found = np.zeros(columns.size, dtype=bool)
-        features = self.side.top_features(self.params.max_side)
+        features = self.side.top_features(self.params.max_side or COLD_FEATURES)
         for n, col in enumerate(columns.tolist()):
             item = self.source.item_ids[col].item()
             if item in rows:

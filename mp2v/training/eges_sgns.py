@@ -22,7 +22,7 @@ count^ns_exponent) follows mp2v/training/numba_sgns.py, whose corpus reader it r
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,7 +140,7 @@ def _train_chunk(walks: np.ndarray, inputs: np.ndarray, outputs: np.ndarray, slo
     return float(losses.sum())
 
 
-def train_eges(corpus: Path, config: TrainConfig, side: dict[Token, Sequence[Token]], *,
+def train_eges(corpus: Path, config: TrainConfig, side: Mapping[Token, Sequence[Token]], *,
                attention: bool = True, max_side: int = 5) -> EgesTrainResult:
     """EGES (``attention``) or its mean variant on a walk corpus; ``side`` maps item tokens to feature tokens."""
     if not corpus.is_file() or corpus.stat().st_size == 0:
