@@ -61,6 +61,7 @@ def _names(checked: Any, model: GraphModel, ids: list[Any]) -> dict[Any, str]:
 
 @one_line_errors
 def embed_item_command(
+    more: list[str] = typer.Argument(None, help="More side-information names, so that `--tags a b` reads both."),
     tags: list[str] = typer.Option(None, "--tags", help="Tag names (Last.fm); repeatable or several values."),
     categories: list[str] = typer.Option(None, "--categories", help="Category names or ids (KuaiRec)."),
     features: list[str] = typer.Option(None, "--features", help="Feature names or ids (generic CSV)."),
@@ -73,7 +74,7 @@ def embed_item_command(
     """Vector of an item known only by its side information: nearest items and the users it would reach."""
     from mp2v.serving.coldstart import embed_item, write_cold_item
 
-    wanted = [*(tags or []), *(categories or []), *(features or [])]
+    wanted = [*(tags or []), *(categories or []), *(features or []), *(more or [])]
     if not wanted:
         raise ConfigError("give the new item's side information: --tags, --categories or --features")
     current = settings()

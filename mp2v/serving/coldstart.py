@@ -112,12 +112,12 @@ def fold_in_user(context: FloatMatrix, positives: IndexArray, *, steps: int = 50
     if positives.size == 0:
         raise ConfigError("fold-in needs at least one known item of the new user")
     rng = np.random.default_rng(seed)
-    vectors = context.astype(np.float64)
-    positive = vectors[positives]
+    positive = context[positives].astype(np.float64)
     rate = 1.0 / max(float((positive**2).sum(axis=1).mean()), 1e-12)
-    query = np.zeros(vectors.shape[1])
-    for _ in range(steps):
-        negatives = vectors[rng.integers(0, vectors.shape[0], positives.size * negative)]
+    query = np.zeros(context.shape[1])
+    # All negatives drawn at once and gathered from the float32 matrix: no copy of the whole matrix per call.
+    drawn = context[rng.integers(0, context.shape[0], (steps, positives.size * negative))].astype(np.float64)
+    for negatives in drawn:
         pull = (1.0 - _sigmoid(positive @ query)) @ positive
         push = _sigmoid(negatives @ query) @ negatives
         query += rate * (pull - push) / positives.size
@@ -146,7 +146,8 @@ def recommend_for_items(embeddings: Embeddings, items: list[Any], k: int = 20, *
     if not known:
         raise ConfigError(f"none of the items {', '.join(map(str, items))} has a vector in this run")
     positives = np.asarray(sorted(set(known)), dtype=np.int64)
-    if np.any(embeddings.item_output):
+    # Runs without output vectors store zeros everywhere: a glance at the first rows tells them apart.
+    if np.any(embeddings.item_output[:256]):
         query = fold_in_user(embeddings.item_output, positives, steps=steps, seed=seed)
         scores = embeddings.item_output @ query
     else:
