@@ -123,10 +123,12 @@ def cold_items(matrix: sp.csr_matrix, side: SideInfo, user_ids: npt.NDArray[Any]
     counts = np.maximum(np.diff(cold_features.indptr), 1)
     per_item = np.asarray((cold_features != 0).astype(np.float64) @ np.log1p(popularity)).ravel() / counts
     scores["feature popularity"] = np.tile(per_item.astype(np.float32), (users.size, 1))
-    idf = np.log(features.shape[0] / np.maximum(np.diff(features.tocsc().indptr), 1)).astype(np.float32)
-    tfidf = normalised(np.asarray((features != 0).astype(np.float32) @ sp.diags(idf).todense()))
-    profile = np.asarray((train[users] != 0).astype(np.float32) @ tfidf)
-    scores["feature kNN"] = (profile @ tfidf[cold].T).astype(np.float32)
+    scores["feature kNN"] = _feature_knn(features, train, users, cold)
+    # The same baseline on the side information EGES aggregates: each item's strongest max_side features.
+    strongest = side.top_features(settings.max_side or 5)
+    top = sp.csr_matrix((np.ones(sum(c.size for c in strongest), np.float32), np.concatenate(strongest),
+                         np.concatenate(([0], np.cumsum([c.size for c in strongest])))), shape=features.shape)
+    scores[f"feature kNN (top {settings.max_side or 5})"] = _feature_knn(top, train, users, cold)
     means, tests = _judge(scores, truth, None, settings.ks, "EGES", settings.seed)
     return PartResult(means, tests, {"cold_items": int(cold.size), "users": int(users.size),
                                      "hidden_interactions": int(truth.nnz)}, seconds)
@@ -183,6 +185,15 @@ def cold_users(matrix: sp.csr_matrix, user_ids: npt.NDArray[Any], item_ids: npt.
     means, tests = _judge(scores, truth, exclude, settings.ks, "R-MP2V fold-in", settings.seed)
     return PartResult(means, tests, {"held_out_users": int(held.size), "revealed": settings.revealed},
                       {"fold_in_ms_per_user": per_user_ms})
+
+
+def _feature_knn(features: sp.csr_matrix, train: sp.csr_matrix, users: npt.NDArray[np.int64],
+                 cold: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+    """Content kNN: cosine of tf-idf feature vectors between a cold item and each of the user's items, summed."""
+    idf = np.log(features.shape[0] / np.maximum(np.diff(features.tocsc().indptr), 1)).astype(np.float32)
+    tfidf = normalised(np.asarray((features != 0).astype(np.float32) @ sp.diags(idf).todense()))
+    profile = np.asarray((train[users] != 0).astype(np.float32) @ tfidf)
+    return (profile @ tfidf[cold].T).astype(np.float32)
 
 
 def _mean_cosine(vectors: npt.NDArray[np.float32], shown: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.float32]:

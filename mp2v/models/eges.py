@@ -17,7 +17,7 @@ scored like any other. The run therefore stores each user's output vector as its
 from __future__ import annotations
 
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -73,7 +73,11 @@ class EGES(BaseRecommender):
         super().__init__()
         self.params = params
         self.source = source
-        self.side = side.aligned(source.item_ids)
+        aligned = side.aligned(source.item_ids)
+        graph = source.graph
+        # Feature tokens must be spelled as the walks spell them, or walked and aggregated features would split.
+        prefix = graph.token_prefixes[graph.feature_label] if graph.feature_label else aligned.prefix
+        self.side = replace(aligned, prefix=prefix)
         self.corpus_path = corpus_path
         self.corpus: Corpus | None = None
         self.result: EgesTrainResult | None = None
