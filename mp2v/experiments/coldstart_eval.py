@@ -116,6 +116,14 @@ def cold_items(matrix: sp.csr_matrix, side: SideInfo, user_ids: npt.NDArray[Any]
         values = model.user_context(users) @ vectors.T
         values[:, ~found] = -np.inf
         scores[name] = values.astype(np.float32)
+        if aggregation is Aggregation.ATTENTION:
+            # The same vectors used as content kNN: cosine of H to each of the user's items, summed.
+            warm, has = model.item_vectors(np.arange(train.shape[1]))
+            unit = normalised(warm) * has[:, None]
+            profile = np.asarray((train[users] != 0).astype(np.float32) @ unit)
+            knn = profile @ normalised(vectors).T
+            knn[:, ~found] = -np.inf
+            scores[f"{name} item kNN"] = knn.astype(np.float32)
         seconds[name] = time.monotonic() - started
         log(f"cold items: {name} fitted in {seconds[name]:.0f} s")
     popularity = np.asarray(features.T @ np.asarray((train != 0).sum(axis=0)).ravel(), dtype=np.float64)

@@ -91,7 +91,7 @@ def test_the_study_parts_run_and_side_information_beats_chance() -> None:
                              walk_length=10, workers=1, ks=(2, 5, 10))
     items = cold_items(plays, info, np.arange(80), settings, lambda _: None)
     assert set(items.means) == {"EGES", "GES (mean)", "SGNS + feature walks", "feature popularity", "feature kNN",
-                                  "feature kNN (top 5)"}
+                                  "feature kNN (top 5)", "EGES item kNN"}
     # 12 cold items, half of each cluster: a random ranking finds about 5/12 of a user's cold items in its top 5.
     assert items.means["EGES"]["recall@5"] > 0.6
     assert items.means["feature kNN"]["recall@5"] > 0.6
