@@ -111,12 +111,17 @@ def _server(checked: Any, model: GraphModel, run: str | None, current: Any) -> S
 
 @one_line_errors
 def recommend_command(
-    user: str = typer.Argument(..., help="User id."),
+    user: str = typer.Argument(None, help="User id (or --items for a user not in the graph)."),
     k: int = typer.Option(20, "--k", min=1),
     exclude_seen: bool = typer.Option(True, "--exclude-seen/--include-seen"),
     run: str = typer.Option(None, help="Run id to serve and answer from (default: the served R-MP2V run)."),
+    items: str = typer.Option(None, "--items", help="a,b,c: a new user known by these items (fold-in)."),
 ) -> None:
-    """Top-k items for a user, answered by Neo4j from the vector index."""
+    """Top-k items for a user, answered by Neo4j from the vector index (--items: a new user, by fold-in)."""
+    if items or user is None:
+        from mp2v.cli.coldstart import recommend_items
+
+        return recommend_items(items or "", k, run)
     current = settings()
     with runner(current) as checked:
         model = read_model(checked)

@@ -17,6 +17,9 @@ class StartNodes(StrEnum):
     USERS = "users"
     ITEMS = "items"
     BOTH = "both"
+    #: Each metapath from the label it is written with: combines user metapaths with side-information ones
+    #: such as ``Artist-HAS_TAG->Tag<-HAS_TAG-Artist`` that never visit a user.
+    FIRST = "first"
 
 
 class EngineChoice(StrEnum):

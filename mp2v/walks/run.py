@@ -58,10 +58,10 @@ def default_metapath(model: GraphModel) -> Metapath:
 def build_tasks(config: WalkConfig, model: GraphModel) -> list[WalkTask]:
     """One task per (metapath, start label); each gets its own seed so tasks are not correlated."""
     labels = {"users": [model.user_label], "items": [model.item_label],
-              "both": [model.user_label, model.item_label]}[config.start]
+              "both": [model.user_label, model.item_label], "first": []}[config.start]
     tasks: list[WalkTask] = []
     for metapath in config.metapaths:
-        for label in labels:
+        for label in labels or [metapath.start_label]:
             if label not in metapath.labels:
                 raise ConfigError(f"metapath {metapath} never visits {label}, so walks cannot start from "
                                   f"{config.start}; choose another --start or add a hop through {label}")

@@ -50,6 +50,18 @@ def _mp2v(trainer: str) -> Recommender:
     return MP2V(params, walks)
 
 
+def _eges() -> Recommender:
+    from mp2v.graph.side_info import SideInfo
+    from mp2v.models.eges import EGES, EgesParams
+    from mp2v.walks.side_matrix import SideMatrixWalks
+
+    features = sp.csr_matrix((np.arange(N_ITEMS)[:, None] % 4 == np.arange(4)[None, :]).astype(np.float32))
+    side = SideInfo(np.arange(N_ITEMS), np.arange(4), ("a", "b", "c", "d"), features)
+    walks = SideMatrixWalks(np.arange(N_USERS), np.arange(N_ITEMS), features, side.feature_ids, walks_per_node=4,
+                            side_walks_per_node=2, walk_length=12, seed=3)
+    return EGES(EgesParams(train=TrainConfig(dimensions=8, window=2, epochs=2, workers=1, seed=3)), walks, side)
+
+
 def _lightgcn() -> Recommender:
     pytest.importorskip("torch")
     from mp2v.models.lightgcn import LightGCN, LightGCNParams
@@ -68,6 +80,7 @@ MODELS: dict[str, Callable[[], Recommender]] = {
     "item2vec": lambda: Item2Vec(Item2VecParams(dim=8, window=2, epochs=2, seed=3, workers=1, shuffles=1)),
     "mp2v-gensim": lambda: _mp2v("gensim"),
     "mp2v-numba": lambda: _mp2v("numba"),
+    "eges": _eges,
 }
 PARAMS = [pytest.param(name, id=name) for name in MODELS]
 PARAMS.append(pytest.param("lightgcn", id="lightgcn", marks=pytest.mark.gnn))
