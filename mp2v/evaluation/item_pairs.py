@@ -9,7 +9,7 @@ Recall@K / NDCG@K like a user's recommendation list (see :mod:`mp2v.evaluation.m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +30,9 @@ class ItemPairs:
     positives: IndexArray
     negatives: IndexArray
     n_items: int
+    #: Random pairs whose items are drawn as often as they occur in the positives (popularity-matched): uniform
+    #: negatives are mostly long-tail items, so their AUC also rewards a popularity bias of the vectors.
+    matched: IndexArray = field(default_factory=lambda: np.empty((0, 2), np.int64))
 
     @property
     def query_truth(self) -> sp.csr_matrix:
@@ -69,14 +72,19 @@ def held_out_pairs(heldout: InteractionMatrix, eligible: npt.NDArray[np.bool_], 
     if unique.size > max_pairs:
         unique = np.sort(rng.choice(unique, size=max_pairs, replace=False))
     positives = np.stack((unique // n_items, unique % n_items), axis=1) if unique.size else np.empty((0, 2), np.int64)
-    negatives = random_pairs(np.flatnonzero(eligible), unique.size * negatives_per_positive, set(unique.tolist()),
-                             n_items, rng)
-    return ItemPairs(positives.astype(np.int64), negatives, n_items)
+    forbidden = set(unique.tolist())
+    count = unique.size * negatives_per_positive
+    negatives = random_pairs(np.flatnonzero(eligible), count, forbidden, n_items, rng)
+    occurrences = np.bincount(positives.ravel(), minlength=n_items).astype(np.float64)
+    present = np.flatnonzero(occurrences)
+    matched = random_pairs(present, count, forbidden, n_items, rng, weights=occurrences[present] / occurrences.sum())
+    return ItemPairs(positives.astype(np.int64), negatives, n_items, matched)
 
 
-def random_pairs(items: IndexArray, count: int, forbidden: set[int], n_items: int,
-                 rng: np.random.Generator) -> IndexArray:
-    """``count`` pairs ``i < j`` of distinct ``items`` drawn uniformly, none of whose keys is in ``forbidden``."""
+def random_pairs(items: IndexArray, count: int, forbidden: set[int], n_items: int, rng: np.random.Generator,
+                 weights: npt.NDArray[np.float64] | None = None) -> IndexArray:
+    """``count`` pairs ``i < j`` of distinct ``items`` (drawn uniformly, or by ``weights``), none of whose keys
+    is in ``forbidden``."""
     if count == 0:
         return np.empty((0, 2), np.int64)
     if items.size < 2:
@@ -84,7 +92,7 @@ def random_pairs(items: IndexArray, count: int, forbidden: set[int], n_items: in
     chosen: list[npt.NDArray[np.int64]] = []
     total = 0
     for _ in range(100):  # rejection sampling; each round keeps most draws unless the graph is tiny and dense
-        first, second = rng.choice(items, size=(2, 2 * (count - total) + 16))
+        first, second = rng.choice(items, size=(2, 2 * (count - total) + 16), p=weights)
         low, high = np.minimum(first, second), np.maximum(first, second)
         key = low.astype(np.int64) * n_items + high
         keep = (low != high) & ~np.isin(key, np.fromiter(forbidden, np.int64, len(forbidden)))

@@ -164,20 +164,21 @@ def run_autoplay(runner: QueryRunner, settings: Settings, config: AutoplayConfig
     per_item: dict[str, dict[str, np.ndarray]] = {}
     for method in fitted:
         vectors, known = method.vectors.aligned(split.item_ids)
-        positive = positive_auc_contributions(pair_cosines(vectors, pairs.positives),
-                                              pair_cosines(vectors, pairs.negatives))
+        positive_scores = pair_cosines(vectors, pairs.positives)
+        positive = positive_auc_contributions(positive_scores, pair_cosines(vectors, pairs.negatives))
+        matched = positive_auc_contributions(positive_scores, pair_cosines(vectors, pairs.matched))
         lists = neighbour_lists(vectors, queries, max(config.ks), eligible & known)
         report = evaluate_topk(lists, truth, config.ks)
         both = known[pairs.positives].all(axis=1)
-        metrics[method.name] = {"auc": float(positive.mean()), **report.means,
+        metrics[method.name] = {"auc": float(positive.mean()), "auc_matched": float(matched.mean()), **report.means,
                                 "pairs_with_vectors": float(both.mean()), "items_with_vectors": float(known.mean())}
-        per_item[method.name] = {"auc": positive, **{k: v for k, v in report.per_user.items()}}
-        log(f"  {method.name}: AUC {positive.mean():.4f}, "
+        per_item[method.name] = {"auc": positive, "auc_matched": matched, **{k: v for k, v in report.per_user.items()}}
+        log(f"  {method.name}: AUC {positive.mean():.4f} (matched negatives {matched.mean():.4f}), "
             + ", ".join(f"R@{k} {report.means[f'recall@{k}']:.4f}" for k in config.ks))
     reference = PRODUCTION if PRODUCTION in metrics else fitted[0].name
     tests = []
     for other in (m.name for m in fitted if m.name != reference):
-        for metric in ("auc", f"recall@{min(config.ks)}", f"ndcg@{min(config.ks)}"):
+        for metric in ("auc", "auc_matched", f"recall@{min(config.ks)}", f"ndcg@{min(config.ks)}"):
             result = paired_comparison(per_item[other][metric], per_item[reference][metric], seed=config.seed)
             tests.append({"a": other, "b": reference, "metric": metric, **asdict(result)})
     described = {"dataset": model.dataset, "protocol": split.protocol, "split_seed": split.seed,

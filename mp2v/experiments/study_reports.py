@@ -26,10 +26,13 @@ def _verdict(a: str, b: str, diff: float, p: float, metric: str) -> str:
 
 def autoplay_report(outcome: AutoplayOutcome, folder: Path, command: str) -> tuple[Path, Path]:
     ks = sorted({int(key.split("@")[1]) for m in outcome.metrics.values() for key in m if "@" in key})
-    columns = ["auc"] + [f"{name}@{k}" for k in ks for name in ("recall", "ndcg")]
+    columns = ["auc", "auc_matched"] + [f"{name}@{k}" for k in ks for name in ("recall", "ndcg")]
     lines = [f"# Item-to-item (autoplay): {outcome.model.dataset}", "", _produced(command, outcome.seconds), "",
              "Held-out co-consumption pairs (two items one user consumed in the test interactions, both seen in "
-             "training) against as many random pairs, scored by the cosine of the item vectors; AUC-ROC, and "
+             "training) against as many random pairs, scored by the cosine of the item vectors. `auc`: uniform random "
+             "pairs (recsys-nlp-graph's negatives; mostly long-tail items, so it also rewards vectors that separate "
+             "popular from rare items); `auc_matched`: random pairs of items drawn as often as they occur in the "
+             "positives (popularity-matched, so only the pairing is judged). Also "
              "Recall/NDCG@K of each query item's cosine neighbour list against the items co-consumed with it. "
              "Every method learns from the same training rows. Protocol: docs/autoplay.md.", ""]
     lines += [f"- {key}: {value}" for key, value in outcome.context.items()]
@@ -52,7 +55,7 @@ def autoplay_report(outcome: AutoplayOutcome, folder: Path, command: str) -> tup
                      f"{t['n_tied']} | {verdict} |")
     lines += ["", "## Does Word2Vec beat MP2V for item-to-item here?", ""]
     for rival in ("MP2V", "R-MP2V", ITEM_GRAPH):
-        for metric in ("auc", f"ndcg@{ks[0]}" if ks else "auc"):
+        for metric in ("auc", "auc_matched", f"ndcg@{ks[0]}" if ks else "auc"):
             test = next((t for t in outcome.tests if t["a"] == rival and t["b"] == PRODUCTION
                          and t["metric"] == metric), None)
             if test is not None:

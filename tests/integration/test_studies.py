@@ -70,7 +70,7 @@ def test_both_studies_on_kuairec_format(db: QueryRunner, settings: Settings, tmp
     assert set(outcome.metrics) == {"MP2V", "R-MP2V", "item2vec", "item graph"}
     for values in outcome.metrics.values():
         assert 0.0 <= values["auc"] <= 1.0 and 0.0 <= values["recall@10"] <= 1.0
-    assert {t["b"] for t in outcome.tests} == {"item2vec"} and len(outcome.tests) == 9
+    assert {t["b"] for t in outcome.tests} == {"item2vec"} and len(outcome.tests) == 12
     assert _edges(db) == {}  # the item graph is removed after the walks
     again = run_autoplay(db, settings, AutoplayConfig(mp2v=SMALL, item_graph=TINY_GRAPH, ks=(5, 10)), log=print)
     assert again.metrics == outcome.metrics and all(m.notes and "reused" in m.notes[0] for m in again.methods)

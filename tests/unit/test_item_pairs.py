@@ -57,6 +57,10 @@ def test_held_out_pairs_are_within_users_and_negatives_are_not_positives() -> No
     positive_keys = {tuple(p) for p in pairs.positives.tolist()}
     for low, high in pairs.negatives.tolist():
         assert low < high and eligible[low] and eligible[high] and (low, high) not in positive_keys
+    used = set(pairs.positives.ravel().tolist())  # popularity-matched negatives: items of the positives only
+    assert len(pairs.matched) == len(pairs.positives)
+    assert all(low < high and {low, high} <= used and (low, high) not in positive_keys
+               for low, high in pairs.matched.tolist())
     truth = pairs.query_truth
     assert truth[2].indices.tolist() == [0, 1, 3] and truth[3].indices.tolist() == [2]
 
