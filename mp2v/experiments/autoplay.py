@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from mp2v.common.files import read_json, write_json
 from mp2v.common.hashing import content_hash
 from mp2v.config import Settings
 from mp2v.db.runner import QueryRunner
@@ -200,10 +201,14 @@ def _cached(context: AutoplayContext, name: str) -> MethodVectors:
     stored = load_vectors(path) if config.reuse else None
     if stored is not None:
         context.log(f"{name}: reusing {path.name}")
-        return MethodVectors(name, stored, settings, {}, [f"reused {path.name}"])
+        recorded = read_json(path.with_suffix(".json"), "the vectors' sidecar") if path.with_suffix(
+            ".json").is_file() else {}
+        return MethodVectors(name, stored, settings, recorded.get("timings", {}),
+                             [f"reused {path.name}", *recorded.get("notes", [])])
     context.log(f"fitting {name}")
     method = ITEM_VECTOR_METHODS[name](context)
     save_vectors(path, method.vectors)
+    write_json(path.with_suffix(".json"), {"timings": method.timings, "notes": method.notes})
     return method
 
 
