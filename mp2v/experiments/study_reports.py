@@ -14,7 +14,12 @@ from mp2v.experiments.study_common import p_text, write_study
 
 def _produced(command: str, seconds: float) -> str:
     return (f"Produced by `{command}` on {time.strftime('%Y-%m-%d')} ({platform.machine()}); "
-            f"wall time {seconds / 60:.1f} min (cached item vectors and runs are reused).")
+            f"wall time {seconds / 60:.1f} min (what an earlier run of the same split fitted is reused: its fit s "
+            "shows – when no timing was recorded).")
+
+
+def _seconds(timings: dict[str, float]) -> str:
+    return f"{timings['fit']:.1f}" if "fit" in timings else "–"
 
 
 def _verdict(a: str, b: str, diff: float, p: float, metric: str) -> str:
@@ -43,7 +48,7 @@ def autoplay_report(outcome: AutoplayOutcome, folder: Path, command: str) -> tup
         values = outcome.metrics[method.name]
         cells = [(f"**{values[c]:.4f}**" if values[c] == best[c] else f"{values[c]:.4f}") for c in columns]
         lines.append(f"| {method.name} | " + " | ".join(cells)
-                     + f" | {values['pairs_with_vectors']:.3f} | {method.timings.get('fit', 0.0):.1f} |")
+                     + f" | {values['pairs_with_vectors']:.3f} | {_seconds(method.timings)} |")
     lines += ["", "Paired tests against the production baseline (item2vec): AUC over positive pairs (each pair's "
               "share of negatives it outscores), Recall/NDCG over query items; Wilcoxon signed-rank, bootstrap CI.",
               "", "| comparison | metric | mean diff | 95% CI | Wilcoxon p | better / worse / tied | verdict |",
@@ -87,7 +92,7 @@ def favourites_report(outcome: FavouritesOutcome, folder: Path, command: str) ->
     for name, rate in outcome.hit_rates.items():
         cell = f"**{rate:.4f}**" if rate == best else f"{rate:.4f}"
         lines.append(f"| {name} | {cell} | {outcome.subsample_means[name]:.4f} | "
-                     f"{outcome.timings[name].get('fit', 0.0):.1f} |")
+                     f"{_seconds(outcome.timings[name])} |")
     lines += ["", "| comparison | HR diff | t | t-test p | Wilcoxon p | 95% CI (users) | better / worse / tied | "
               "verdict |", "|---|---:|---:|---:|---:|---|---|---|"]
     for t in outcome.tests:
