@@ -1,10 +1,9 @@
-"""``mp2v eges``, ``mp2v embed-item``, ``mp2v study coldstart`` and ``mp2v recommend --items``: side
-information and cold start (docs/coldstart.md)."""
+"""``mp2v eges``, ``mp2v embed-item`` and ``mp2v recommend --items``: side
+information and cold start (docs/coldstart.md; the study is ``mp2v study coldstart`` in studies.py)."""
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -17,9 +16,6 @@ from mp2v.errors import ConfigError
 from mp2v.graph.model import GraphModel, read_model
 from mp2v.models.eges import Aggregation
 from mp2v.serving.vector_index import served_runs, slot_name
-
-study_app = typer.Typer(help="Studies that write committed results (results/<study>-<dataset>.md + JSON).",
-                        no_args_is_help=True)
 
 
 @one_line_errors
@@ -133,25 +129,3 @@ def recommend_items(items: str, k: int, run: str | None) -> None:
     echo(f"{stored.method} fold-in for a new user with {len(ids) - len(unknown)} items ({seconds * 1000:.1f} ms):")
     for rank, (item_id, score) in enumerate(rows, start=1):
         echo(f"{rank:>3}. {item_id!s:>8}  {score:8.3f}  {names.get(item_id, '')}")
-
-
-@study_app.command("coldstart")
-@one_line_errors
-def coldstart_study_command(
-    out: Path = typer.Option(Path("results"), help="Folder for coldstart-<dataset>.md and .json."),
-    seed: int = typer.Option(42), item_share: float = typer.Option(0.1, min=0.01, max=0.5),
-    user_share: float = typer.Option(0.1, min=0.01, max=0.5),
-    revealed: int = typer.Option(5, min=1, help="Items a held-out user reveals for fold-in."),
-    dimensions: int = typer.Option(64), epochs: int = typer.Option(5), walks_per_node: int = typer.Option(10),
-    walk_length: int = typer.Option(20), workers: int = typer.Option(2),
-) -> None:
-    """Cold-start items (side-information vectors vs tag baselines) and users (fold-in vs mean vs popularity)."""
-    from mp2v.experiments.coldstart import ColdStartConfig, run_coldstart_study
-
-    config = ColdStartConfig(seed=seed, item_share=item_share, user_share=user_share, revealed=revealed,
-                             dimensions=dimensions, epochs=epochs, walks_per_node=walks_per_node,
-                             walk_length=walk_length, workers=workers)
-    current = settings()
-    with runner(current) as checked:
-        paths = run_coldstart_study(checked, config, out, progress=echo)
-    echo(f"wrote {paths[0]} and {paths[1]}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mp2v.cli import benchmark, coldstart, dashboard, db, experiments, load, walk
+from mp2v.cli import benchmark, coldstart, dashboard, db, experiments, load, studies, walk
 
 app = typer.Typer(
     help="Metapath2Vec recommendations from a Neo4j graph.",
@@ -14,6 +14,7 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(load.app, name="load")
+app.add_typer(studies.app, name="study")
 app.command(name="walk")(walk.walk)
 app.command(name="evaluate")(experiments.evaluate_command)
 app.command(name="demo")(experiments.demo_command)
@@ -25,7 +26,6 @@ app.command(name="benchmark")(benchmark.benchmark_command)
 app.command(name="dashboard")(dashboard.dashboard_command)
 app.command(name="eges")(coldstart.eges_command)
 app.command(name="embed-item")(coldstart.embed_item_command)
-app.add_typer(coldstart.study_app, name="study")
 
 
 if __name__ == "__main__":
