@@ -47,11 +47,11 @@ def _client(settings: Settings, model: Any, slot: str, users: list[Any], items: 
                         server.recommend(users[int(rng.integers(len(users)))], 20)
                     else:
                         server.similar(items[int(rng.integers(len(items)))], 20)
-                except Exception as error:  # noqa: BLE001 - every failure counts as an error of the run
+                except Exception as error:  # every failure counts as an error of the run
                     errors.append(f"{kind}: {error}")
                     continue
                 local[kind].append(time.perf_counter() - started)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         errors.append(f"client: {error}")
     for kind, values in local.items():
         out[kind].extend(values)

@@ -102,7 +102,7 @@ def ensure_loaded(ctx: SizeContext, runner: QueryRunner) -> bool:
     """True when the database holds this size's catalogue (a later size may have replaced it)."""
     try:
         return read_model(runner).dataset == ctx.dataset
-    except Exception:  # noqa: BLE001 - an empty or foreign database simply is not ours
+    except Exception:  # an empty or foreign database simply is not ours
         return False
 
 
