@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mp2v.cli import benchmark, dashboard, db, experiments, load, walk
+from mp2v.cli import benchmark, dashboard, db, experiments, load, refresh, walk
 
 app = typer.Typer(
     help="Metapath2Vec recommendations from a Neo4j graph.",
@@ -23,6 +23,7 @@ app.command(name="similar")(experiments.similar_command)
 app.command(name="runs")(experiments.runs_command)
 app.command(name="benchmark")(benchmark.benchmark_command)
 app.command(name="dashboard")(dashboard.dashboard_command)
+app.command(name="refresh")(refresh.refresh_command)
 
 
 if __name__ == "__main__":
