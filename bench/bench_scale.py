@@ -95,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         workdir.mkdir(parents=True, exist_ok=True)
         lock = (workdir / "study.lock").open("w")
         try:  # two studies on one server would replace each other's database
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if not args.report_only:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             print(f"error: another scale study is running in {workdir}; wait for it or stop it", file=sys.stderr)
             return 1
