@@ -93,29 +93,35 @@ def main(argv: list[str] | None = None) -> int:
         workdir = args.workdir or settings.paths.home / "scale"
         checkpoint = Checkpoint(workdir / "checkpoint.json")
         workdir.mkdir(parents=True, exist_ok=True)
-        lock = (workdir / "study.lock").open("w")
-        try:  # two studies on one server would replace each other's database
-            if not args.report_only:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print(f"error: another scale study is running in {workdir}; wait for it or stop it", file=sys.stderr)
-            return 1
-        if not args.report_only:
-            if not args.wipe or not settings.neo4j.local:
-                parser.error("the study replaces the database: pass --wipe, and use the local server (no NEO4J_URI)")
-            for size in sorted(args.sizes):
-                started = time.monotonic()
-                run_size(size, workdir, settings, checkpoint)
-                print(f"[{size:,}] done in {time.monotonic() - started:,.0f} s", flush=True)
-            if args.serving_load:
-                from bench.scale_load import run_serving_load
-                run_serving_load(args.serving_load, workdir, settings, checkpoint, seconds=args.load_seconds)
-        paths = write_report(checkpoint.data, args.results)
-        print("wrote", ", ".join(str(p) for p in paths))
-        return 0
+        with (workdir / "study.lock").open("w") as lock:
+            try:  # two studies on one server would replace each other's database
+                if not args.report_only:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                print(f"error: another scale study is running in {workdir}; wait for it or stop it", file=sys.stderr)
+                return 1
+            return _study(args, parser, settings, workdir, checkpoint)
     except Mp2vError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+
+
+def _study(args: argparse.Namespace, parser: argparse.ArgumentParser, settings: Settings, workdir: Path,
+           checkpoint: Checkpoint) -> int:
+    """The sizes, the serving load and the report, under the study's lock."""
+    if not args.report_only:
+        if not args.wipe or not settings.neo4j.local:
+            parser.error("the study replaces the database: pass --wipe, and use the local server (no NEO4J_URI)")
+        for size in sorted(args.sizes):
+            started = time.monotonic()
+            run_size(size, workdir, settings, checkpoint)
+            print(f"[{size:,}] done in {time.monotonic() - started:,.0f} s", flush=True)
+        if args.serving_load:
+            from bench.scale_load import run_serving_load
+            run_serving_load(args.serving_load, workdir, settings, checkpoint, seconds=args.load_seconds)
+    paths = write_report(checkpoint.data, args.results)
+    print("wrote", ", ".join(str(p) for p in paths))
+    return 0
 
 
 if __name__ == "__main__":
