@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test test-all test-gnn test-faults bench image lint clean
+.PHONY: setup demo test test-all test-gnn test-faults test-scale bench image lint clean
 
 setup: $(STAMP)
 
@@ -29,6 +29,11 @@ test-all: setup
 # server): one error line each, and a re-run after restart ends with the exact Last.fm counts. Minutes.
 test-faults: setup
 	MP2V_TEST_BACKEND=local $(BIN)/pytest -m slow tests/integration/test_faults.py
+
+# The scale study (bench/bench_scale.py) end to end at two small sizes on its own local server, then resumed
+# from its checkpoint without redoing a stage. About 8 minutes.
+test-scale: setup
+	MP2V_TEST_BACKEND=local $(BIN)/pytest -m slow tests/integration/test_scale_smoke.py
 
 # The optional GNN baseline (LightGCN) needs torch: PyPI's Linux wheel with its CUDA libraries (~5 GB
 # installed; it runs on the CPU when no GPU is there).

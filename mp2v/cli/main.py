@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mp2v.cli import benchmark, coldstart, dashboard, db, experiments, load, studies, walk
+from mp2v.cli import benchmark, coldstart, dashboard, db, experiments, load, refresh, studies, walk
 
 app = typer.Typer(
     help="Metapath2Vec recommendations from a Neo4j graph.",
@@ -26,6 +26,7 @@ app.command(name="benchmark")(benchmark.benchmark_command)
 app.command(name="dashboard")(dashboard.dashboard_command)
 app.command(name="eges")(coldstart.eges_command)
 app.command(name="embed-item")(coldstart.embed_item_command)
+app.command(name="refresh")(refresh.refresh_command)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,41 @@
+"""``mp2v refresh``: the day's delta in, walks, a warm-started run, and an atomic swap of the served run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from mp2v.cli.common import echo, one_line_errors, runner, settings
+from mp2v.experiments.refresh import DeltaFiles, RefreshConfig, refresh
+
+
+@one_line_errors
+def refresh_command(
+    interactions: Path | None = typer.Option(None, "--interactions", help="The day's CSV of (user, item, weight"
+                                             "[, timestamp]); omit to retrain warm on the graph as it is."),
+    follows: Path | None = typer.Option(None, "--follows", help="The day's CSV of (user, followed user)."),
+    features: Path | None = typer.Option(None, "--features", help="The day's CSV of (item, feature)."),
+    previous_run: str | None = typer.Option(None, "--run", help="Run to start from (default: the dataset's latest)."),
+    alias: str = typer.Option("live", help="Served alias to swap (slots <alias>_a / <alias>_b)."),
+    epochs: int = typer.Option(1, min=1, help="Warm-start epochs (a full retrain uses more)."),
+    walks_per_node: int = typer.Option(5, min=1), walk_length: int = typer.Option(20, min=2),
+    metapath: list[str] = typer.Option(None, "--metapath", "-m", help="Default: the dataset's user-item path."),
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the new run and swap the alias to it."),
+) -> None:
+    """Load a delta idempotently, walk, train from the previous run's vectors, and swap the served run."""
+    current = settings()
+    delta = DeltaFiles(interactions, follows, features) if interactions else None
+    config = RefreshConfig(delta=delta, previous_run=previous_run, alias=alias, epochs=epochs,
+                           walks_per_node=walks_per_node, walk_length=walk_length,
+                           metapaths=tuple(metapath or ()), serve=serve)
+    with runner(current) as checked:
+        result = refresh(checked, current, config)
+    for line in result.load_summary:
+        echo(line)
+    warm = result.warm
+    echo(f"new run {result.run.run_id} from {result.run.metadata['refreshed_from']}: {warm.previous:,} tokens "
+         f"from the previous run, {warm.from_neighbours:,} new from their neighbours, {warm.random:,} at random")
+    if result.swap:
+        echo(f"alias {result.swap.alias} now serves slot {result.swap.slot} (was {result.swap.previous or 'none'})")
+    echo("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in result.seconds.items()))

@@ -1,0 +1,113 @@
+"""The daily refresh: load the day's delta, walk, train warm from the previous run, swap the served run.
+
+1. **load**: the delta files go through the transactional generic-CSV loader (MERGE on ids and on each
+   (user, item) pair, so loading the same delta twice leaves the graph as after once);
+2. **walk**: the whole (updated) graph with the previous run's walk settings;
+3. **train**: :func:`mp2v.training.warm_start.warm_train` from the previous run's vectors, new users and
+   items initialised from their neighbours, ``epochs`` epochs (fewer than a full retrain);
+4. **store** the new run, **serve** it in the alias's standby slot and **swap** the alias
+   (:mod:`mp2v.serving.live`): queries during the swap are answered wholly by the old or the new run.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mp2v.config import Settings
+from mp2v.db.runner import QueryRunner
+from mp2v.embeddings.store import Embeddings, RunStore, StoredRun
+from mp2v.graph.metapath import parse_metapath
+from mp2v.graph.model import read_model
+from mp2v.serving.live import Swap, serve_and_swap
+from mp2v.training.gensim_sgns import TrainConfig, input_vectors
+from mp2v.training.warm_start import WarmStart, warm_train
+from mp2v.types import ScoringRule
+from mp2v.walks.config import WalkConfig
+from mp2v.walks.run import default_metapath, run_walks
+
+
+@dataclass(frozen=True)
+class DeltaFiles:
+    """The day's files in the generic CSV format (see ``mp2v load csv --help``)."""
+
+    interactions: Path
+    follows: Path | None = None
+    features: Path | None = None
+    weight_transform: str = "log1p"
+
+
+@dataclass(frozen=True)
+class RefreshConfig:
+    delta: DeltaFiles | None
+    #: The run to start from (a run id of the store); None: the latest run of the dataset.
+    previous_run: str | None = None
+    alias: str = "live"
+    epochs: int = 1
+    walks_per_node: int = 5
+    walk_length: int = 20
+    metapaths: tuple[str, ...] = ()
+    serve: bool = True
+
+
+@dataclass
+class RefreshResult:
+    run: StoredRun
+    warm: WarmStart
+    seconds: dict[str, float] = field(default_factory=dict)
+    swap: Swap | None = None
+    load_summary: list[str] = field(default_factory=list)
+
+
+def load_delta(runner: QueryRunner, settings: Settings, delta: DeltaFiles, dataset: str) -> list[str]:
+    """The delta through the transactional loader (idempotent: MERGE), into the loaded dataset."""
+    from loaders import LoadOptions, rejects_folder, run_load
+    from loaders.csv_generic import CsvConfig, build_plan
+    from loaders.summary import summary_lines
+
+    config = CsvConfig(interactions=delta.interactions, follows=delta.follows, features=delta.features,
+                       dataset=dataset, weight_transform=delta.weight_transform)  # type: ignore[arg-type]
+    result = run_load(lambda v: build_plan(config, v), runner, LoadOptions(progress=False),
+                      rejects_dir=rejects_folder(settings.paths.home, dataset))
+    return summary_lines(result)
+
+
+def refresh(runner: QueryRunner, settings: Settings, config: RefreshConfig, *, store: RunStore | None = None,
+            corpus: Path | None = None) -> RefreshResult:
+    """Run the four steps of the module docstring; each step's wall time is in ``seconds``."""
+    store = store or RunStore(settings.paths.runs)
+    model = read_model(runner)
+    previous = store.load(config.previous_run) if config.previous_run else store.latest(dataset=model.dataset)
+    seconds: dict[str, float] = {}
+    started = time.monotonic()
+    lines = load_delta(runner, settings, config.delta, model.dataset) if config.delta else []
+    seconds["load"] = time.monotonic() - started
+    model = read_model(runner)
+    metapaths = tuple(parse_metapath(m) for m in config.metapaths) or (default_metapath(model),)
+    walk = WalkConfig(metapaths=metapaths, walks_per_node=config.walks_per_node, walk_length=config.walk_length)
+    target = corpus or settings.paths.home / "walks" / f"{model.dataset}-refresh.txt"
+    begin = time.monotonic()
+    run_walks(runner, walk, target, progress=False)
+    seconds["walk"] = time.monotonic() - begin
+    begin = time.monotonic()
+    train = TrainConfig(dimensions=previous.embeddings.dimensions, epochs=config.epochs)
+    result, warm = warm_train(target, train, previous.embeddings, model)
+    tokens, inputs, outputs = input_vectors(result.model)
+    embeddings = Embeddings.from_tokens(tokens, inputs, outputs, model)
+    seconds["train"] = time.monotonic() - begin
+    metadata: dict[str, Any] = {
+        "dataset": model.dataset, "scoring": previous.metadata.get("scoring", "dot"),
+        "refreshed_from": previous.run_id, "warm_start": vars(warm), "epochs": config.epochs,
+        "walk": {"walks_per_node": config.walks_per_node, "walk_length": config.walk_length,
+                 "metapaths": [str(m) for m in metapaths]},
+        "delta": str(config.delta.interactions) if config.delta else None}
+    run = store.save(previous.method, embeddings, metadata)
+    swap = None
+    if config.serve:
+        begin = time.monotonic()
+        swap = serve_and_swap(runner, model, run, config.alias, ScoringRule(metadata["scoring"]))
+        seconds["serve_and_swap"] = time.monotonic() - begin
+    seconds["total"] = time.monotonic() - started
+    return RefreshResult(run, warm, seconds, swap, lines)
