@@ -20,16 +20,17 @@ demo: setup
 	$(BIN)/mp2v demo
 
 test: setup
-	$(BIN)/pytest -m "not slow and not gnn"
+	$(BIN)/pytest -m "not slow and not gnn and not torch"
 
 test-all: setup
 	$(BIN)/pytest
 
-# The optional GNN baseline (LightGCN) needs torch: PyPI's Linux wheel with its CUDA libraries (~5 GB
-# installed; it runs on the CPU when no GPU is there).
+# The torch extra (named gnn) serves the GNN baseline (LightGCN) and the PyTorch skip-gram trainer (incl. a
+# 2-process gloo run on loopback): PyPI's Linux wheel with its CUDA libraries (~5 GB installed; it runs on
+# the CPU when no GPU is there).
 test-gnn: setup
 	$(BIN)/pip install --quiet -e ".[test,gnn]"
-	$(BIN)/pytest -m gnn
+	$(BIN)/pytest -m "gnn or torch"
 
 # bench_load wipes the database it loads into, so it gets a private server (its own home and port), stopped
 # afterwards; bench_walks starts its own too; training and serving use the demo's server and data.
