@@ -190,6 +190,7 @@ def main() -> None:
     resumable = previous.get("settings") == asdict(settings) and previous.get("device") == str(args.device)
     data: dict[str, Any] = {
         "command": "python -m bench.bench_trainers" + (" --quick" if args.quick else "")
+                   + (" --no-scale" if args.no_scale else "")
                    + (f" --device {args.device}" if args.device != Device.CPU else ""),
         "machine": f"{platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores",
         "date": time.strftime("%Y-%m-%d"), "settings": asdict(settings), "device": str(args.device),
