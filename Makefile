@@ -20,7 +20,7 @@ demo: setup
 	$(BIN)/mp2v demo
 
 test: setup
-	$(BIN)/pytest -m "not slow and not gnn"
+	$(BIN)/pytest -m "not slow and not gnn and not torch"
 
 test-all: setup
 	$(BIN)/pytest
@@ -28,18 +28,19 @@ test-all: setup
 # The server killed with SIGKILL during a load, a walk and an evaluation (each on its own throwaway local
 # server): one error line each, and a re-run after restart ends with the exact Last.fm counts. Minutes.
 test-faults: setup
-	MP2V_TEST_BACKEND=local $(BIN)/pytest -m slow tests/integration/test_faults.py
+	MP2V_TEST_BACKEND=local $(BIN)/pytest tests/integration/test_faults.py
 
 # The scale study (bench/bench_scale.py) end to end at two small sizes on its own local server, then resumed
 # from its checkpoint without redoing a stage. About 8 minutes.
 test-scale: setup
 	MP2V_TEST_BACKEND=local $(BIN)/pytest -m slow tests/integration/test_scale_smoke.py
 
-# The optional GNN baseline (LightGCN) needs torch: PyPI's Linux wheel with its CUDA libraries (~5 GB
-# installed; it runs on the CPU when no GPU is there).
+# The torch extra (named gnn) serves the GNN baseline (LightGCN) and the PyTorch skip-gram trainer (incl. a
+# 2-process gloo run on loopback): PyPI's Linux wheel with its CUDA libraries (~5 GB installed; it runs on
+# the CPU when no GPU is there).
 test-gnn: setup
 	$(BIN)/pip install --quiet -e ".[test,gnn]"
-	$(BIN)/pytest -m gnn
+	$(BIN)/pytest -m "gnn or torch"
 
 # bench_load wipes the database it loads into, so it gets a private server (its own home and port), stopped
 # afterwards; bench_walks starts its own too; training and serving use the demo's server and data.

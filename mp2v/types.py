@@ -35,12 +35,22 @@ class ScoringRule(StrEnum):
 
 
 class Trainer(StrEnum):
-    """Skip-gram trainers: gensim, or mp2v.training.numba_sgns with shared or type-aware (metapath2vec++)
-    negatives."""
+    """Skip-gram trainers: gensim, or mp2v.training.numba_sgns / torch_sgns with shared or type-aware
+    (metapath2vec++) negatives."""
 
     GENSIM = "gensim"
     NUMBA = "numba"
     NUMBA_TYPED = "numba-typed"
+    TORCH = "torch"
+    TORCH_TYPED = "torch-typed"
+
+
+class Device(StrEnum):
+    """Where the PyTorch trainer runs: a GPU when one is present (auto), the CPU, or a CUDA GPU."""
+
+    AUTO = "auto"
+    CPU = "cpu"
+    CUDA = "cuda"
 
 
 #: Dense float matrix (rows x dims).

@@ -16,7 +16,8 @@ from mp2v.graph.metapath import parse_metapath
 from mp2v.graph.model import GraphModel, read_model
 from mp2v.serving.vector_index import Server, serve_run, served_runs, slot_name
 from mp2v.training.gensim_sgns import TrainConfig
-from mp2v.types import ScoringRule, Trainer
+from mp2v.training.torch_options import TorchOptions
+from mp2v.types import Device, ScoringRule, Trainer
 
 
 def _print_outcome(outcome: EvaluationOutcome) -> None:
@@ -53,7 +54,10 @@ def evaluate_command(
     epochs: int = typer.Option(5),
     workers: int = typer.Option(2),
     trainer: Trainer = typer.Option(Trainer.GENSIM, help="gensim; numba (the project's SGNS kernel); numba-typed "
-                                                         "(negatives of the context's node type, metapath2vec++)."),
+                                                         "(negatives of the context's node type, metapath2vec++); "
+                                                         "torch / torch-typed (PyTorch, the gnn extra)."),
+    device: Device = typer.Option(Device.AUTO, help="torch trainers: cpu, cuda, or auto (a GPU when present)."),
+    processes: int = typer.Option(1, min=1, help="torch trainers: torch.distributed ranks on this machine."),
     reuse: bool = typer.Option(True, "--reuse/--fresh", help="Reuse identical stored runs."),
     kuairec_small_matrix: Path = typer.Option(None, help="KuaiRec: the small_matrix.csv to judge on."),
 ) -> None:
@@ -64,7 +68,7 @@ def evaluate_command(
         stage=stage, methods=tuple(method) if method else DEFAULT_METHODS, seed=seed, reuse=reuse,
         metapaths=tuple(parse_metapath(m) for m in metapath) if metapath else None,
         walks_per_node=walks_per_node, walk_length=walk_length, train=train, trainer=trainer,
-        kuairec_small_matrix=kuairec_small_matrix)
+        torch=TorchOptions(device=device, processes=processes), kuairec_small_matrix=kuairec_small_matrix)
     current = settings()
     with runner(current) as checked:
         outcome = evaluate(checked, current, config)

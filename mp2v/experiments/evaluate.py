@@ -25,6 +25,7 @@ from mp2v.graph.metapath import Metapath
 from mp2v.graph.model import GraphModel, read_model
 from mp2v.models.item2vec import Item2VecParams
 from mp2v.training.gensim_sgns import TrainConfig
+from mp2v.training.torch_options import TorchOptions
 from mp2v.types import Trainer
 from mp2v.walks.config import WalkConfig
 from mp2v.walks.run import default_metapath
@@ -48,6 +49,8 @@ class EvaluationConfig:
     train: TrainConfig = TrainConfig()
     #: gensim, or the numba SGNS with shared ("numba") or type-aware ("numba-typed", metapath2vec++) negatives.
     trainer: Trainer = Trainer.GENSIM
+    #: Device and processes of the torch trainers.
+    torch: TorchOptions = TorchOptions()
     #: The production baseline's settings (None: mp2v.models.item2vec.PRODUCTION_PARAMS).
     item2vec: Item2VecParams | None = None
     #: KuaiRec: the small_matrix.csv to judge on (default: the loaded folder, recorded by the loader).
@@ -114,9 +117,9 @@ def mp2v_specs(model: GraphModel, config: EvaluationConfig) -> dict[str, Mp2vSpe
     walk = {"walks_per_node": config.walks_per_node, "walk_length": config.walk_length, "seed": config.seed}
     return {
         "MP2V": Mp2vSpec("MP2V", WalkConfig(metapaths=metapaths, weighted=False, **walk), config.train,  # type: ignore[arg-type]
-                         trainer=config.trainer),
+                         trainer=config.trainer, torch=config.torch),
         "R-MP2V": Mp2vSpec("R-MP2V", WalkConfig(metapaths=metapaths, weighted=True, **walk), config.train,  # type: ignore[arg-type]
-                           trainer=config.trainer),
+                           trainer=config.trainer, torch=config.torch),
     }
 
 

@@ -25,6 +25,7 @@ from mp2v.models.base import Recommender
 from mp2v.models.item2vec import PRODUCTION_PARAMS, Item2Vec, Item2VecParams
 from mp2v.models.mp2v import MP2V, AlignedScores, GraphWalks, Mp2vParams
 from mp2v.training.gensim_sgns import TrainConfig
+from mp2v.training.torch_options import TorchOptions
 from mp2v.types import FloatMatrix, IndexArray, ScoringRule, Trainer
 from mp2v.walks.config import HoldoutExclusion, WalkConfig
 from mp2v.walks.run import CorpusSummary
@@ -46,6 +47,8 @@ class Mp2vSpec:
     #: "gensim"; or the project's numba SGNS (mp2v.training.numba_sgns) with negatives from all tokens ("numba") or
     #: from the context token's node type ("numba-typed", metapath2vec++).
     trainer: Trainer = Trainer.GENSIM
+    #: Device, processes and batching of the torch trainers (recorded in the run's params only for them).
+    torch: TorchOptions = TorchOptions()
 
     def __post_init__(self) -> None:
         # Plain strings (search spaces, hand-written configs) become the enums; a typo lists the choices.
@@ -146,9 +149,11 @@ class Experiment:
                                   "scoring": spec.scoring, "initialise_from_item2vec": spec.initialise_from_item2vec}
         if spec.trainer != "gensim":  # only when set, so that stored gensim runs keep their keys
             params["trainer"] = spec.trainer
+        if spec.trainer in (Trainer.TORCH, Trainer.TORCH_TYPED):
+            params["torch"] = asdict(spec.torch)
         key = self.cache_key(spec.name, stage, params)
         source = GraphWalks(self.runner, spec.walk, self.model, self.split.user_ids, self.split.item_ids, exclusion)
-        mp2v_params = Mp2vParams(train=spec.train, scoring=spec.scoring, trainer=spec.trainer,
+        mp2v_params = Mp2vParams(train=spec.train, scoring=spec.scoring, trainer=spec.trainer, torch=spec.torch,
                                  initialise_from_item2vec=spec.initialise_from_item2vec)
         stored = self.store.find(key) if reuse else None
         if stored is not None:

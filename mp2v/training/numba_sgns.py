@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,11 +49,15 @@ class TypedTrainResult:
 class Vocabulary:
     """Tokens by falling count, their counts, and their node type (the token's prefix: ``u:``, ``a:``, ...)."""
 
-    def __init__(self, corpus: Path) -> None:
+    def __init__(self, corpus: Path | Iterable[Sequence[str]]) -> None:
         counts: Counter[str] = Counter()
-        with open(corpus, encoding="utf-8") as lines:
-            for line in lines:
-                counts.update(line.split())
+        if isinstance(corpus, Path):
+            with open(corpus, encoding="utf-8") as lines:
+                for line in lines:
+                    counts.update(line.split())
+        else:  # a restartable iterable of walks (the torch trainer's other input)
+            for walk in corpus:
+                counts.update(walk)
         if not counts:
             raise ConfigError(f"walk corpus {corpus} is empty: run `mp2v walk` first")
         self.tokens = sorted(counts, key=lambda t: (-counts[t], t))

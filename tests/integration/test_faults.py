@@ -137,6 +137,8 @@ def test_fresh_home_starts_and_connects_first_time(private: Private) -> None:
 
 @pytest.mark.slow  # two Last.fm loads on the shared 2-core machine: minutes
 def test_server_killed_during_load_then_rerun_is_exact(private: Private) -> None:
+    started = private.run("db", "start")  # each slow test stands alone: `-m slow` deselects the first-start test
+    assert started.returncode == 0, started.stderr
     load = private.cli("load", "lastfm", "--no-progress", "--batch-size", "2000")
     line = _one_error_line(_kill_during(private, load, LISTENED, {}), "the load")
     assert "mp2v db start" in line and "idempotent" in line, line

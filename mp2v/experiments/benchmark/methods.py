@@ -17,6 +17,7 @@ from mp2v.graph.model import GraphModel
 from mp2v.models import make_baseline
 from mp2v.models.item2vec import Item2VecParams
 from mp2v.training.gensim_sgns import TrainConfig
+from mp2v.training.torch_options import TorchOptions
 from mp2v.types import IndexArray
 from mp2v.walks.config import WalkConfig
 from mp2v.walks.run import default_metapath
@@ -65,7 +66,8 @@ def mp2v_spec(model: GraphModel, params: dict[str, Any], seed: int, name: str) -
                         freeze_initialised=params.get("init") == "item2vec-frozen")
     return Mp2vSpec(name, walk, train, scoring=params["scoring"],
                     initialise_from_item2vec=params.get("init", "random") != "random",
-                    trainer=params.get("trainer", "gensim"))
+                    trainer=params.get("trainer", "gensim"),
+                    torch=TorchOptions(device=params.get("device", "auto"), processes=params.get("processes", 1)))
 
 
 def with_popularity_prior(fitted: FittedMethod, train: Any, strength: float) -> FittedMethod:
