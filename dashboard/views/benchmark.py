@@ -27,9 +27,14 @@ def render(ctx: Context) -> None:
         return
     names = [f.path.name for f in files]
     top = st.columns([2, 2, 2, 3])
-    state.setting("bench_file", names[0], allowed=names)
+    # The loaded dataset's main benchmark (results/<dataset>.json) first; the other protocols' files beside it.
+    dataset = ctx.graph.model.dataset if ctx.graph.model else None
+    state.setting("bench_file", f"{dataset}.json" if f"{dataset}.json" in names else names[0], allowed=names)
     chosen = files[names.index(top[0].selectbox("Benchmark file", names, key="bench_file"))]
     metrics, ks = chosen.metric_names(), chosen.ks()
+    if not metrics or not ks:
+        st.info(f"{chosen.path.name} records no metric at a cut-off K (such as recall@20): nothing to compare.")
+        return
     state.setting("bench_metric", "recall" if "recall" in metrics else metrics[0], allowed=metrics)
     metric = top[1].selectbox("Metric", metrics, key="bench_metric", format_func=lambda m: LABELS.get(m, m))
     state.setting("bench_k", 20 if 20 in ks else ks[0], state.number, allowed=ks)

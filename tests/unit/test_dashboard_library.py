@@ -15,7 +15,7 @@ from mp2v.embeddings import projection
 from mp2v.errors import EvaluationError
 from mp2v.evaluation.inspection import mrr_at_k, user_evaluation, user_row
 from mp2v.evaluation.metrics import evaluate_topk
-from mp2v.experiments.benchmark.results_file import read_benchmark
+from mp2v.experiments.benchmark.results_file import benchmark_files, read_benchmark
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -105,6 +105,14 @@ def test_a_damaged_benchmark_file_gives_one_line_naming_it(tmp_path: Path) -> No
     with pytest.raises(EvaluationError) as caught:
         read_benchmark(bad)
     assert str(bad) in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_benchmark_files_skip_the_studies_files_beside_them(tmp_path: Path) -> None:
+    (tmp_path / "lastfm.json").write_text(json.dumps({"results": [{"name": "MP2V", "metrics": {"recall@20": 0.3}}]}))
+    (tmp_path / "autoplay-lastfm.json").write_text(json.dumps({"command": "mp2v study autoplay", "results": {}}))
+    (tmp_path / "scale.json").write_text(json.dumps({"sizes": {}}))
+    (tmp_path / "damaged.json").write_text("{")
+    assert [path.name for path in benchmark_files(tmp_path)] == ["damaged.json", "lastfm.json"]
 
 
 def test_explorer_elements_keep_one_node_per_entity_and_draw_why_paths() -> None:

@@ -93,5 +93,16 @@ def _row(entry: dict[str, Any], group: str) -> MethodRow:
 
 
 def benchmark_files(folder: Path) -> list[Path]:
-    """The benchmark files of a results folder (``*.json``), by name."""
-    return sorted(folder.glob("*.json")) if folder.is_dir() else []
+    """The benchmark files of a results folder (``*.json`` with method rows), by name. The studies' files
+    beside them (autoplay, cold start, scale, trainers) are skipped; a file that cannot be parsed is kept, so
+    that reading it reports what is wrong."""
+    return sorted(path for path in folder.glob("*.json") if _looks_like_benchmark(path)) if folder.is_dir() else []
+
+
+def _looks_like_benchmark(path: Path) -> bool:
+    try:
+        raw = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return True
+    results = raw.get("results") if isinstance(raw, dict) else None
+    return isinstance(results, list) and any(isinstance(entry, dict) and "metrics" in entry for entry in results)
