@@ -8,12 +8,15 @@ the target (``os.replace`` is atomic on one file system), so a crash or Ctrl-C m
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from mp2v.errors import ModelStoreError, Mp2vError
 
@@ -51,8 +54,21 @@ def write_text(path: Path | str, text: str) -> Path:
     return write_bytes(path, text.encode("utf-8"))
 
 
-def write_json(path: Path | str, value: Any, *, default: Any = str, indent: int | None = 2) -> Path:
-    """Write ``value`` as JSON (with a final newline) to ``path`` atomically."""
+def plain(value: object) -> Any:
+    """JSON's fallback for what ``json`` cannot write: numpy scalars and arrays as numbers and lists,
+    dataclasses as objects, anything else as its text."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    return str(value)
+
+
+def write_json(path: Path | str, value: Any, *, default: Any = plain, indent: int | None = 2) -> Path:
+    """Write ``value`` as JSON (with a final newline) to ``path`` atomically; numpy values and dataclasses
+    are written as plain JSON (:func:`plain`)."""
     return write_text(path, json.dumps(value, indent=indent, default=default) + "\n")
 
 

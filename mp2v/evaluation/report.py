@@ -78,7 +78,7 @@ def write_report(folder: Path, results: list[MethodResult], tests: list[dict[str
     """Write results.json, results.md and the plots into ``folder``; returns the paths written."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"json": folder / "results.json", "markdown": folder / "results.md"}
-    write_json(paths["json"], results_json(results, tests, context), default=_plain)
+    write_json(paths["json"], results_json(results, tests, context))
     markdown = [f"# {context.get('title', 'Evaluation')}", "", _context_lines(context), "", results_table(results)]
     if tests:
         markdown += ["", "Paired per-user tests:", "", significance_table(tests)]
@@ -97,10 +97,3 @@ def _context_lines(context: dict[str, Any]) -> str:
     skip = {"title"}
     return "\n".join(f"- {key}: {value}" for key, value in context.items() if key not in skip)
 
-
-def _plain(value: object) -> Any:
-    if isinstance(value, np.integer | np.floating):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return str(value)

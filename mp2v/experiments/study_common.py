@@ -49,7 +49,7 @@ def write_study(folder: Path, stem: str, markdown: str, data: dict[str, Any]) ->
     """``<folder>/<stem>.md`` and ``.json``, each written atomically."""
     folder.mkdir(parents=True, exist_ok=True)
     md, js = folder / f"{stem}.md", folder / f"{stem}.json"
-    write_json(js, data, default=_plain)
+    write_json(js, data)
     write_text(md, markdown)
     return md, js
 
@@ -57,10 +57,3 @@ def write_study(folder: Path, stem: str, markdown: str, data: dict[str, Any]) ->
 def p_text(p: float) -> str:
     return f"{p:.2g}" if np.isfinite(p) else "–"
 
-
-def _plain(value: object) -> Any:
-    if isinstance(value, np.integer | np.floating):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return str(value)

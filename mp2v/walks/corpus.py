@@ -16,7 +16,7 @@ import queue
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -133,7 +133,7 @@ class CorpusWriter:
         self._file.close()
         sidecar_path(self.path).unlink(missing_ok=True)
         os.replace(self._partial, self.path)
-        write_json(sidecar_path(self.path), sidecar, default=_jsonable)
+        write_json(sidecar_path(self.path), sidecar)
 
     def abort(self) -> None:
         self._file.close()
@@ -200,13 +200,6 @@ class BackgroundWrites:
                 self._error = error
             del batch
 
-
-def _jsonable(value: object) -> Any:
-    if hasattr(value, "__dataclass_fields__"):
-        return asdict(value)  # type: ignore[call-overload]
-    if isinstance(value, np.integer | np.floating):
-        return value.item()
-    return str(value)
 
 
 class WalkCorpus:

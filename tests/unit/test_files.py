@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,19 @@ def test_write_json_round_trips_and_leaves_no_temporary(tmp_path: Path) -> None:
     write_json(target, {"a": 1, "b": [1, 2]})
     assert read_json(target, "the run") == {"a": 1, "b": [1, 2]}
     assert os.listdir(target.parent) == ["run.json"]
+
+
+def test_write_json_writes_numpy_values_and_dataclasses_as_plain_json(tmp_path: Path) -> None:
+    @dataclass
+    class Point:
+        x: int
+        y: float
+
+    target = tmp_path / "values.json"
+    write_json(target, {"n": np.int64(3), "f": np.float32(0.5), "a": np.arange(3), "p": Point(1, 2.5),
+                        "path": Path("/x")})
+    assert read_json(target, "the values") == {"n": 3, "f": 0.5, "a": [0, 1, 2], "p": {"x": 1, "y": 2.5},
+                                               "path": "/x"}
 
 
 def test_write_text_and_bytes_replace_the_old_content(tmp_path: Path) -> None:
