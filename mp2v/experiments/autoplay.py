@@ -3,8 +3,9 @@
 Every method learns from the split's final training rows (train + validation; KuaiRec: the big matrix) and is
 judged on the held-out test interactions (see :mod:`mp2v.evaluation.item_pairs`): AUC-ROC of co-consumed
 pairs against random pairs, and Recall@K / NDCG@K of each query item's neighbour list. Methods are entries of
-:data:`ITEM_VECTOR_METHODS` (name -> function of an :class:`AutoplayContext`); another method (e.g. EGES) is
-added with :func:`register_item_vector_method` and is then compared like the others.
+:data:`ITEM_VECTOR_METHODS` (name -> function of an :class:`AutoplayContext`), EGES and its mean variant GES
+among them; another method is added with :func:`register_item_vector_method` and is then compared like the
+others.
 """
 
 from __future__ import annotations
@@ -33,22 +34,26 @@ from mp2v.evaluation.item_pairs import (
 from mp2v.evaluation.metrics import evaluate_topk
 from mp2v.evaluation.significance import paired_comparison
 from mp2v.evaluation.stages import EvaluationSplit, Stage
+from mp2v.experiments.eges_split import fit_split_eges
 from mp2v.experiments.evaluate import EvaluationConfig, make_split, mp2v_specs
 from mp2v.experiments.experiment import Experiment
 from mp2v.experiments.study_common import Log, MethodVectors, load_vectors, save_vectors
 from mp2v.graph.co_consumed import delete_item_graph
 from mp2v.graph.model import GraphModel, read_model
+from mp2v.models.eges import Aggregation
 from mp2v.models.item_graph import ItemGraphParams, ItemVectors, fit_item_graph
 from mp2v.walks.config import HoldoutExclusion
 
 PRODUCTION = "item2vec"
 ITEM_GRAPH = "item graph"
+EGES_METHOD, GES_METHOD = "EGES", "GES (mean)"
+SIDE_METHODS = (EGES_METHOD, GES_METHOD)
 
 
 @dataclass(frozen=True)
 class AutoplayConfig:
     seed: int = 42
-    methods: tuple[str, ...] = ("MP2V", "R-MP2V", PRODUCTION, ITEM_GRAPH)
+    methods: tuple[str, ...] = ("MP2V", "R-MP2V", PRODUCTION, ITEM_GRAPH, EGES_METHOD, GES_METHOD)
     ks: tuple[int, ...] = (10, 20)
     max_pairs_per_user: int = 50
     max_pairs: int = 100_000
@@ -108,9 +113,18 @@ def _item_graph(context: AutoplayContext) -> MethodVectors:
     return MethodVectors(ITEM_GRAPH, result.vectors, _plain_params(params), result.timings, notes)
 
 
-#: Method name -> how it makes item vectors. Register more (EGES, ...) with :func:`register_item_vector_method`.
+def _eges(name: str, aggregation: Aggregation) -> ItemVectorMethod:
+    def fit(context: AutoplayContext) -> MethodVectors:
+        vectors, params, timings = fit_split_eges(context.runner, context.model, context.split, context.stage,
+                                                  context.config.mp2v, aggregation)
+        return MethodVectors(name, vectors, params, timings)
+    return fit
+
+
+#: Method name -> how it makes item vectors. Register more with :func:`register_item_vector_method`.
 ITEM_VECTOR_METHODS: dict[str, ItemVectorMethod] = {
     "MP2V": _mp2v("MP2V"), "R-MP2V": _mp2v("R-MP2V"), PRODUCTION: _item2vec, ITEM_GRAPH: _item_graph,
+    EGES_METHOD: _eges(EGES_METHOD, Aggregation.ATTENTION), GES_METHOD: _eges(GES_METHOD, Aggregation.MEAN),
 }
 
 
@@ -156,7 +170,11 @@ def run_autoplay(runner: QueryRunner, settings: Settings, config: AutoplayConfig
         raise EvaluationError("no held-out co-consumption pair: no user has two held-out items that were also "
                               "trained on; load more interactions per user")
     log(f"{len(pairs.positives)} held-out co-consumption pairs, {len(pairs.negatives)} random pairs")
-    fitted = [_cached(context, name) for name in config.methods]
+    # EGES / GES need side information; a dataset without it (a CSV with no --features) runs the rest.
+    methods = [name for name in config.methods if name not in SIDE_METHODS or model.feature_type]
+    for name in sorted(set(config.methods) - set(methods)):
+        log(f"{name}: skipped, dataset {model.dataset!r} has no side information")
+    fitted = [_cached(context, name) for name in methods]
     queries = np.unique(pairs.positives)
     if queries.size > config.max_queries:
         queries = np.sort(np.random.default_rng(config.seed).choice(queries, config.max_queries, replace=False))

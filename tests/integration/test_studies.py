@@ -67,10 +67,12 @@ def test_both_studies_on_kuairec_format(db: QueryRunner, settings: Settings, tmp
     run_load(lambda v: kuairec.build_plan(config, v), db, LoadOptions(progress=False), rejects_dir=tmp_path / "r")
     outcome = run_autoplay(db, settings, AutoplayConfig(mp2v=SMALL, item_graph=TINY_GRAPH, ks=(5, 10)), log=print)
     assert outcome.split.protocol == "kuairec" and len(outcome.pairs.positives) > 0
-    assert set(outcome.metrics) == {"MP2V", "R-MP2V", "item2vec", "item graph"}
+    # KuaiRec's categories are side information, so EGES and its mean variant are compared too.
+    assert set(outcome.metrics) == {"MP2V", "R-MP2V", "item2vec", "item graph", "EGES", "GES (mean)"}
     for values in outcome.metrics.values():
         assert 0.0 <= values["auc"] <= 1.0 and 0.0 <= values["recall@10"] <= 1.0
-    assert {t["b"] for t in outcome.tests} == {"item2vec"} and len(outcome.tests) == 12
+    assert outcome.metrics["EGES"]["pairs_with_vectors"] > 0.9  # side vectors cover items the walks rarely hit
+    assert {t["b"] for t in outcome.tests} == {"item2vec"} and len(outcome.tests) == 20
     assert _edges(db) == {}  # the item graph is removed after the walks
     again = run_autoplay(db, settings, AutoplayConfig(mp2v=SMALL, item_graph=TINY_GRAPH, ks=(5, 10)), log=print)
     assert again.metrics == outcome.metrics and all(m.notes and "reused" in m.notes[0] for m in again.methods)
@@ -98,8 +100,9 @@ def test_study_commands_on_generic_csv(db: QueryRunner, neo4j_backend: Backend, 
         monkeypatch.setenv(name, value)
     cli = CliRunner()
     autoplay = cli.invoke(app, ["study", "autoplay", "--out", str(tmp_path / "results"), "--method", "item2vec",
-                                "--method", "item graph", "--top-n", "5"])
+                                "--method", "item graph", "--method", "EGES", "--top-n", "5"])
     assert autoplay.exit_code == 0, autoplay.output
+    assert "EGES: skipped, dataset 'plays' has no side information" in autoplay.output
     data = json.loads((tmp_path / "results" / "autoplay-plays.json").read_text())
     assert set(data["metrics"]) == {"item2vec", "item graph"} and data["positive_pairs"] > 0
     # Two planted communities: co-consumed pairs lie within one, so the item graph separates them.
