@@ -7,10 +7,14 @@ import streamlit as st
 from dashboard import artefacts, charts, components, data, state
 from dashboard.components import COUNT, RANK
 from dashboard.context import Context
+from dashboard.views import coldstart
 from mp2v.embeddings.projection import COLLAPSE_COSINE
 
 
 def render(ctx: Context) -> None:
+    if coldstart.item_mode() == coldstart.NEW_ITEM:
+        coldstart.new_item(ctx)
+        return
     graph, noun = ctx.graph, ctx.item_noun()
     catalogue = data.catalogue(graph, graph.key)
     search, pick = st.columns([2, 3])

@@ -12,7 +12,7 @@ import streamlit as st
 from dashboard import artefacts, beyond, components, data, state
 from dashboard.components import COUNT, fmt
 from dashboard.context import Context
-from dashboard.views import evaluated
+from dashboard.views import coldstart, evaluated
 from mp2v.embeddings.projection import COLLAPSE_COSINE
 
 SHARED_MARK = "◆"
@@ -24,6 +24,9 @@ MODE_HELP = ("Evaluated: each method's saved top-K for this user in the newest r
 
 
 def render(ctx: Context) -> None:
+    if coldstart.user_mode() == coldstart.NEW_USER:
+        coldstart.new_user(ctx)
+        return
     user = components.user_picker(ctx)
     if user is None:
         return
