@@ -3,7 +3,8 @@
 The browser test uses :func:`tour`; the docs' screenshots come from one command, against the server and
 ``MP2V_HOME`` of the current environment (e.g. after ``mp2v demo``)::
 
-    python -m tests.browser.screens docs/images/dashboard
+    python -m tests.browser.screens docs/images/dashboard               # every view, then the cold-start modes
+    python -m tests.browser.screens docs/images/dashboard --coldstart   # only the cold-start modes
 
 It starts ``mp2v dashboard`` on a free loopback port, visits each view, interacts where the view invites
 it (a user, an item search, a why-path, a projector search), and stops the dashboard again.
@@ -151,7 +152,28 @@ def tour(page: Any, url: str, folder: Path) -> dict[str, float]:
     return {"first load": first_load}
 
 
-def main(folder: Path) -> None:
+#: The cold-start modes, opened from shared URLs (a new item from two tags, a new user from three artists).
+COLD_PAGES = {
+    "coldstart-item": ("/?view=Item&item_mode=New%2C+from+side+information"
+                       "&cold_features=heavy+metal%7Cthrash+metal", "Nearest artists"),
+    "coldstart-user": ("/?view=User&user_mode=New%2C+from+a+few+items&cold_items=154%7C65%7C190",
+                       "New user with 3 artist(s)"),
+}
+
+
+def coldstart_tour(page: Any, url: str, folder: Path) -> None:
+    """The cold-start modes of the Item and User views (they need an EGES run: ``mp2v eges``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, (query, marker) in COLD_PAGES.items():
+        page.goto(url + query)
+        page.get_by_text(marker).first.wait_for(timeout=120_000)
+        page.wait_for_function("""() => document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState
+                                   === 'notRunning' && !document.querySelector('[data-stale="true"]')""",
+                               timeout=60_000)
+        screenshot(page, folder, name)
+
+
+def main(folder: Path, only_coldstart: bool = False) -> None:
     from playwright.sync_api import sync_playwright
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -159,7 +181,9 @@ def main(folder: Path) -> None:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
-            tour(page, url, folder)
+            if not only_coldstart:
+                tour(page, url, folder)
+            coldstart_tour(page, url, folder)
         finally:
             browser.close()
     (folder / "dashboard.log").unlink()
@@ -167,4 +191,5 @@ def main(folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/images/dashboard"))
+    arguments = [a for a in sys.argv[1:] if a != "--coldstart"]
+    main(Path(arguments[0] if arguments else "docs/images/dashboard"), only_coldstart="--coldstart" in sys.argv)
