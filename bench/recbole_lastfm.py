@@ -22,6 +22,7 @@ report says so); the implicit (SGD) BPR rows still run.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
 import time
@@ -71,6 +72,12 @@ CONFIGS = [
            {"factors": 64, "learning_rate": 0.05, "regularization": 0.001}, 600),
     Config("BPR implicit SGD (128 f, lr 0.01, reg 0.01)", "implicit",
            {"factors": 128, "learning_rate": 0.01, "regularization": 0.01}, 600),
+    Config("BPR implicit SGD (128 f, lr 0.01, reg 0.03)", "implicit",
+           {"factors": 128, "learning_rate": 0.01, "regularization": 0.03}, 600),
+    Config("BPR implicit SGD (256 f, lr 0.01, reg 0.01)", "implicit",
+           {"factors": 256, "learning_rate": 0.01, "regularization": 0.01}, 600),
+    Config("BPR implicit SGD (128 f, lr 0.003, reg 0.01)", "implicit",
+           {"factors": 128, "learning_rate": 0.003, "regularization": 0.01}, 600),
     Config("LightGCN, project defaults (128-d, 2 layers, lr 5e-3, l2 1e-3)", "lightgcn",
            {"dim": 128, "layers": 2, "learning_rate": 5e-3, "l2": 1e-3}, 400),
     Config("BPR-MF Adam (64-d, lr 5e-3, l2 1e-3)", "lightgcn",
@@ -136,8 +143,22 @@ def judge(score: Callable[[np.ndarray], np.ndarray], exclude: sp.csr_matrix, tru
 
 
 def run_config(config: Config, split: tuple[sp.csr_matrix, ...], every: int, patience: int, threads: int,
-               log: Callable[[str], None]) -> dict[str, Any]:
-    """Early stopping on validation NDCG@10, test at the best epoch, then a refit on train + validation."""
+               log: Callable[[str], None], save: Callable[[dict[str, Any]], None] = lambda row: None,
+               searched: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Early stopping on validation NDCG@10 and test at the best epoch (``save``d before the refit, so a run
+    cut off during the refit keeps them; ``searched`` resumes there), then a refit on train + validation."""
+    train, validation, test = split
+    row = searched or search(config, split, every, patience, threads, log)
+    save(row)
+    refit_started = time.monotonic()
+    final = Trainable(config, (train + validation).tocsr(), threads)
+    final.step(row["epochs"])
+    return {**row, "refit": judge(final.score, train + validation, test),
+            "refit_s": round(time.monotonic() - refit_started, 1)}
+
+
+def search(config: Config, split: tuple[sp.csr_matrix, ...], every: int, patience: int, threads: int,
+           log: Callable[[str], None]) -> dict[str, Any]:
     train, validation, test = split
     started = time.monotonic()
     model = Trainable(config, train, threads)
@@ -153,14 +174,9 @@ def run_config(config: Config, split: tuple[sp.csr_matrix, ...], every: int, pat
         else:
             since += 1
         log(f"  {config.name} epoch {model.epochs}: valid N@10 {valid['ndcg@10']:.4f} R@10 {valid['recall@10']:.4f}")
-    fit_seconds = time.monotonic() - started
-    refit_started = time.monotonic()
-    final = Trainable(config, (train + validation).tocsr(), threads)
-    final.step(best["epochs"])
-    best["refit"] = judge(final.score, train + validation, test)
     return {"name": config.name, "trainer": config.trainer, "params": config.params, **best,
-            "stopped_at": model.epochs, "search_s": round(fit_seconds, 1),
-            "refit_s": round(time.monotonic() - refit_started, 1)}
+            "stopped_at": model.epochs, "search_s": round(time.monotonic() - started, 1), "refit": None,
+            "refit_s": None}
 
 
 def saved_rows(path: Path) -> dict[str, dict[str, Any]]:
@@ -185,10 +201,10 @@ def markdown(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     lines += ["| configuration | epochs | valid R@10 | valid N@10 | RecBole test R@10 | N@10 | refit test R@10 "
               "| N@10 | search s | refit s |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
-        v, r, f = row["validation"], row["recbole"], row["refit"]
+        v, r, f = row["validation"], row["recbole"], row["refit"] or {"recall@10": math.nan, "ndcg@10": math.nan}
         lines.append(f"| {row['name']} | {row['epochs']} | {v['recall@10']:.4f} | {v['ndcg@10']:.4f} | "
                      f"{r['recall@10']:.4f} | {r['ndcg@10']:.4f} | {f['recall@10']:.4f} | {f['ndcg@10']:.4f} | "
-                     f"{row['search_s']:.0f} | {row['refit_s']:.0f} |")
+                     f"{row['search_s']:.0f} | {row['refit_s'] or math.nan:.0f} |")
     lines += ["", "RecBole-GNN published (test, Recall@10 / NDCG@10): "
               + "; ".join(f"{k} {a:.4f} / {b:.4f}" for k, (a, b) in PUBLISHED.items()) + ".", ""]
     return "\n".join(lines)
@@ -200,7 +216,8 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=10)
     parser.add_argument("--patience", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)  # 2 OpenMP threads crawl on a busy box
-    parser.add_argument("--only", default="", help="Run only the rows whose trainer is this (lightgcn, implicit); "
+    parser.add_argument("--only", default="", help="Run only the rows whose trainer is this (lightgcn, implicit) "
+                        "or whose name contains it; "
                         "two such runs can share the JSON (rows are merged on every write).")
     parser.add_argument("--quick", action="store_true", help="Tiny settings: a smoke run, not results.")
     args = parser.parse_args()
@@ -215,13 +232,18 @@ def main() -> None:
                           4) for c in CONFIGS[::2]]
         args.every, args.patience = 2, 1
     skipped = [] if torch_available() else [c.name for c in configs if c.trainer == "lightgcn"]
+
+    def save(row: dict[str, Any]) -> None:
+        merged = {**saved_rows(json_path), row["name"]: row}  # another --only run may have added rows meanwhile
+        write_json(json_path, {"rows": list(merged.values())})
+
     for config in configs:
-        if config.name in rows or config.name in skipped or args.only not in ("", config.trainer):
+        done = rows.get(config.name, {}).get("refit") is not None
+        if done or config.name in skipped or args.only not in ("", config.trainer) and args.only not in config.name:
             continue
         print(f"{config.name} ...", flush=True)
-        row = run_config(config, split, args.every, args.patience, args.threads, lambda line: print(line, flush=True))
-        rows = {**saved_rows(json_path), config.name: row}  # another --only run may have added rows meanwhile
-        write_json(json_path, {"rows": list(rows.values())})
+        save(run_config(config, split, args.every, args.patience, args.threads, lambda line: print(line, flush=True),
+                        save, rows.get(config.name)))
     rows = {**rows, **saved_rows(json_path)}
     ordered = [rows[c.name] for c in configs if c.name in rows]
     meta = {"command": "python -m bench.recbole_lastfm" + (" --quick" if args.quick else ""),

@@ -65,3 +65,13 @@ def test_without_torch_the_torch_rows_are_skipped_and_reported(monkeypatch: pyte
     assert [row["name"] for row in data["rows"]] == ["tiny bpr"]
     text = (tmp_path / "lastfm-ratio-8-1-1-recbole.md").read_text()
     assert "Skipped: tiny lightgcn (torch is not installed" in text and "| tiny bpr | " in text
+
+
+def test_a_searched_row_is_saved_before_the_refit_and_resumed_without_searching_again() -> None:
+    config = Config("bpr", "implicit", {"factors": 8, "learning_rate": 0.05, "regularization": 0.001}, 10)
+    saved: list[dict[str, object]] = []
+    first = run_config(config, _planted(), every=5, patience=1, threads=1, log=lambda line: None, save=saved.append)
+    assert saved and saved[0]["refit"] is None and saved[0]["epochs"] == first["epochs"]
+    lines: list[str] = []
+    again = run_config(config, _planted(), every=5, patience=1, threads=1, log=lines.append, searched=saved[0])
+    assert not lines and again["recbole"] == first["recbole"] and again["refit"] is not None
