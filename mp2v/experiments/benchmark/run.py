@@ -32,6 +32,7 @@ from mp2v.experiments.evaluate import EvaluationConfig, make_split
 from mp2v.experiments.experiment import Experiment, FittedMethod
 from mp2v.experiments.protocols import ProtocolConfig
 from mp2v.graph.model import GraphModel, read_model
+from mp2v.models.lightgcn import torch_available
 
 Fit = Callable[[dict[str, Any], Stage], FittedMethod]
 BEST_MP2V = "MP2V best"
@@ -79,6 +80,8 @@ class BenchmarkConfig:
             out.append("type-aware negatives (metapath2vec++) for the chosen ensemble")
         if not self.ablations and not self.fast:
             out.append("the ablations")
+        if self.gnn and not torch_available():
+            out.append("LightGCN: torch is not installed (pip install 'mp2v[gnn]')")
         return out
 
 
