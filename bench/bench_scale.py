@@ -30,6 +30,7 @@ from mp2v.common.files import read_json, write_json
 from mp2v.config import Settings, load_settings
 from mp2v.errors import Mp2vError
 from mp2v.ops.server import LocalServer, start_local
+from mp2v.types import Trainer
 
 DEFAULT_SIZES = (100_000, 1_000_000, 10_000_000)
 RESULTS = Path(__file__).resolve().parents[1] / "results"
@@ -50,10 +51,11 @@ class Checkpoint:
         write_json(self.path, self.data)
 
 
-def run_size(size: int, workdir: Path, settings: Settings, checkpoint: Checkpoint) -> None:
+def run_size(size: int, workdir: Path, settings: Settings, checkpoint: Checkpoint,
+             trainer: Trainer = Trainer.GENSIM) -> None:
     from mp2v.db.check import connect
 
-    ctx = scale_stages.SizeContext(size, workdir / f"size-{size}", settings)
+    ctx = scale_stages.SizeContext(size, workdir / f"size-{size}", settings, trainer=trainer)
     server = LocalServer(settings.server)
     previous = checkpoint.done(size, "train")
     if previous:
@@ -87,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serving-load", type=int, default=None, metavar="SIZE",
                         help="after the sizes: concurrent-client serving on SIZE (must be among --sizes)")
     parser.add_argument("--load-seconds", type=float, default=10.0, help="seconds per client count")
+    parser.add_argument("--trainer", type=Trainer, default=Trainer.GENSIM, choices=list(Trainer),
+                        help="skip-gram trainer of the train stage (a new --workdir per trainer: stages resume)")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -114,7 +118,7 @@ def _study(args: argparse.Namespace, parser: argparse.ArgumentParser, settings: 
             parser.error("the study replaces the database: pass --wipe, and use the local server (no NEO4J_URI)")
         for size in sorted(args.sizes):
             started = time.monotonic()
-            run_size(size, workdir, settings, checkpoint)
+            run_size(size, workdir, settings, checkpoint, args.trainer)
             print(f"[{size:,}] done in {time.monotonic() - started:,.0f} s", flush=True)
         if args.serving_load:
             from bench.scale_load import run_serving_load

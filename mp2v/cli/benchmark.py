@@ -15,6 +15,8 @@ from mp2v.db.check import connect
 from mp2v.experiments.benchmark.space import BASELINE_SPACES
 from mp2v.experiments.protocols import Protocol, ProtocolConfig
 from mp2v.ops.server import LocalServer
+from mp2v.training.torch_options import TorchOptions, require_torch
+from mp2v.types import Device, Trainer
 
 
 class BenchmarkDataset(StrEnum):
@@ -47,6 +49,10 @@ def benchmark_command(
                                           help="Validate the chosen ensemble with type-aware negatives too."),
     fair: bool = typer.Option(True, "--fair/--no-fair", help="Also fit iALS and BPR as seed ensembles of the "
                               "chosen MP2V ensemble's size (ensemble vs ensemble)."),
+    trainer: Trainer = typer.Option(Trainer.GENSIM, help="Skip-gram trainer of the MP2V fits: gensim, numba, "
+                                    "numba-typed, torch or torch-typed (PyTorch, the gnn extra)."),
+    device: Device = typer.Option(Device.AUTO, help="torch trainers: cpu, cuda, or auto (a GPU when present)."),
+    processes: int = typer.Option(1, min=1, help="torch trainers: torch.distributed ranks on this machine."),
 ) -> None:
     """Tune every method on validation, judge once on test, run ablations and paired tests, write the table."""
     from mp2v.experiments.benchmark import report
@@ -54,6 +60,8 @@ def benchmark_command(
     from mp2v.experiments.benchmark.run import Benchmark, BenchmarkConfig
     from mp2v.experiments.demo import _load_lastfm, _loaded
 
+    if trainer in (Trainer.TORCH, Trainer.TORCH_TYPED):
+        require_torch()  # before the server starts and the tuning begins, not at the first fit
     current = settings()
     if current.neo4j.local:
         server = LocalServer(current.server)
@@ -62,7 +70,8 @@ def benchmark_command(
     config = BenchmarkConfig(seed=seed, quick=quick, ablations=ablations,
                              baselines=tuple(str(b) for b in baseline) if baseline else tuple(BASELINE_SPACES),
                              protocol=ProtocolConfig(protocol, test_fraction, min_interactions), fast=fast,
-                             typed_validation=typed_validation, fair=fair)
+                             typed_validation=typed_validation, fair=fair, trainer=trainer,
+                             torch=TorchOptions(device=device, processes=processes))
     with connect(current.neo4j) as runner:
         if dataset is BenchmarkDataset.LASTFM and not _loaded(runner):
             echo("loading Last.fm ...")

@@ -169,10 +169,11 @@ def _step(state: _State, sync: RowSync, centre: torch.Tensor, context: torch.Ten
 
 def initial_tables(vocabulary: Vocabulary, dimensions: int, seed: int,
                    vectors: Mapping[Token, np.ndarray] | None, freeze: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Inputs U(-0.5/d, 0.5/d) from the seed (the same on every rank), given tokens' vectors copied in;
+    """Inputs U(-1/d, 1/d) from the seed (the same on every rank), given tokens' vectors copied in;
     the lock is 0 for frozen rows."""
     rng = np.random.default_rng(seed)
-    inputs = ((rng.random((len(vocabulary.tokens), dimensions)) - 0.5) / dimensions).astype(np.float32)
+    # gensim 4 (KeyedVectors' prep_vectors) draws U(-1/d, 1/d), twice word2vec.c's U(-0.5/d, 0.5/d).
+    inputs = ((rng.random((len(vocabulary.tokens), dimensions)) * 2.0 - 1.0) / dimensions).astype(np.float32)
     lock = np.ones(len(vocabulary.tokens), dtype=np.float32)
     if vectors:
         rows = [(vocabulary.index[t], v) for t, v in vectors.items() if t in vocabulary.index]

@@ -33,6 +33,8 @@ from mp2v.experiments.experiment import Experiment, FittedMethod
 from mp2v.experiments.protocols import ProtocolConfig
 from mp2v.graph.model import GraphModel, read_model
 from mp2v.models.lightgcn import torch_available
+from mp2v.training.torch_options import TorchOptions
+from mp2v.types import Trainer
 
 Fit = Callable[[dict[str, Any], Stage], FittedMethod]
 BEST_MP2V = "MP2V best"
@@ -65,6 +67,19 @@ class BenchmarkConfig:
     fair: bool = True
     #: How many times a choice on a grid edge may extend that grid by one step.
     widen: int = 2
+    #: Trainer of the MP2V fits (rows that name their own trainer, the kernel ablations, keep it); with a torch
+    #: trainer, the device and ranks it runs on. Recorded in every MP2V row's params and stored run.
+    trainer: Trainer = Trainer.GENSIM
+    torch: TorchOptions = field(default_factory=TorchOptions)
+
+    def trainer_params(self) -> dict[str, Any]:
+        """The params keys that select the trainer (none for gensim, so stored gensim runs keep their keys)."""
+        if self.trainer == Trainer.GENSIM:
+            return {}
+        chosen: dict[str, Any] = {"trainer": str(self.trainer)}
+        if self.trainer in (Trainer.TORCH, Trainer.TORCH_TYPED):
+            chosen |= {"device": str(self.torch.device), "processes": self.torch.processes}
+        return chosen
 
     def left_out(self) -> list[str]:
         """What this configuration skips, in words (printed with the results)."""
@@ -293,6 +308,7 @@ class Benchmark:
             return {**expanded, "final_walks_per_node": max(1, round(expanded["walks_per_node"] * growth))}
 
         def fit(params: dict[str, Any], stage: Stage) -> FittedMethod:
+            params = {**self.config.trainer_params(), **params}
             if stage == "test" and "final_walks_per_node" in params:
                 params = {**params, "walks_per_node": params["final_walks_per_node"]}
             return methods.fit_mp2v(exp, params, stage, name="MP2V-search", seed=self.config.seed)
@@ -313,7 +329,8 @@ class Benchmark:
         # metapath2vec++ (type-aware negatives, own kernel) as the same ensemble; validation picks the trainer.
         if self.config.typed_validation and not self.config.fast:
             self.log("the chosen ensemble with type-aware negatives (metapath2vec++)")
-            ensemble_trials.append(self._validate("MP2V", fit, {**chosen.params, "trainer": "numba-typed"}))
+            typed = "torch-typed" if self.config.trainer in (Trainer.TORCH, Trainer.TORCH_TYPED) else "numba-typed"
+            ensemble_trials.append(self._validate("MP2V", fit, {**chosen.params, "trainer": typed}))
             chosen = max(ensemble_trials, key=Trial.score)
         search.trials += ensemble_trials
         search.best = chosen.params
