@@ -4,8 +4,9 @@ quality of each trainer over a few seeds (with and without the typed negatives o
 
 Needs no database: the Last.fm user x artist plays (``data/lastfm-hetrec2011``) are split per user (20 %
 held out, :func:`mp2v.evaluation.split.holdout_split`) and walked in memory (R-MP2V's weighted
-User-Artist-User walks, :class:`mp2v.models.mp2v.MatrixWalks`); the scale corpus walks a generated power-law
-graph (:mod:`bench.powerlaw_graph`). One command writes ``results/trainers.md`` and ``.json``::
+User-Artist-User walks, :class:`mp2v.models.mp2v.MatrixWalks`); the scale corpus walks the scale study's
+10^6-interaction catalogue (:mod:`bench.catalogue`, 5 walks of 20 per user as in the study).
+One command writes ``results/trainers.md`` and ``.json``::
 
     python -m bench.bench_trainers                 # CPU; resumable: finished rows are kept in the JSON
     python -m bench.bench_trainers --device cuda   # the same on a GPU, with peak GPU memory
@@ -29,7 +30,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from bench import powerlaw_graph
+from bench.catalogue import CatalogueSpec, generate
 from mp2v.common.files import read_json, write_json, write_text
 from mp2v.evaluation.metrics import evaluate_topk
 from mp2v.evaluation.ranking import top_k_batched
@@ -51,14 +52,13 @@ class Settings:
     walks_per_node: int = 10
     walk_length: int = 40
     seeds: int = 3
-    scale_users: int = 150_000
-    scale_items: int = 300_000
-    scale_draws: int = 2_500_000
+    #: Interactions of the scale study's synthetic catalogue (bench.catalogue) walked for the throughput rows.
+    scale_interactions: int = 1_000_000
     scale_epochs: int = 1
 
 
-QUICK = Settings(epochs=1, dimensions=16, walks_per_node=1, walk_length=10, seeds=2, scale_users=2_000,
-                 scale_items=4_000, scale_draws=20_000)
+QUICK = Settings(epochs=1, dimensions=16, walks_per_node=1, walk_length=10, seeds=2,
+                 scale_interactions=20_000)
 
 
 def lastfm_matrix() -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
@@ -71,12 +71,14 @@ def lastfm_matrix() -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
     return matrix, users, items
 
 
-def powerlaw_matrix(settings: Settings) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
-    spec = powerlaw_graph.PowerLawSpec(users=settings.scale_users, items=settings.scale_items,
-                                       draws=settings.scale_draws)
-    graph = powerlaw_graph.generate(spec)
-    matrix = sp.csr_matrix((graph.weights, (graph.users, graph.items)), shape=(spec.users, spec.items))
-    return matrix, np.arange(spec.users), np.arange(spec.items)
+def catalogue_matrix(settings: Settings) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """The scale study's catalogue at ``scale_interactions`` (same generator and seed), log(1 + plays) weights."""
+    catalogue = generate(CatalogueSpec(interactions=settings.scale_interactions))
+    users, rows = np.unique(catalogue.users, return_inverse=True)
+    items, cols = np.unique(catalogue.items, return_inverse=True)
+    matrix = sp.csr_matrix((np.log1p(catalogue.plays.astype(np.float64)), (rows, cols)), shape=(users.size, items.size))
+    matrix.sum_duplicates()
+    return matrix, users, items
 
 
 def _throughput_rows(device: Device) -> list[tuple[str, str, Callable[[TrainConfig], Any]]]:
@@ -179,7 +181,7 @@ def main() -> None:
     parser.add_argument("--device", type=Device, default=Device.CPU, choices=list(Device))
     parser.add_argument("--quick", action="store_true", help="Tiny settings: a smoke run, not results.")
     parser.add_argument("--seeds", type=int, default=None)
-    parser.add_argument("--no-scale", action="store_true", help="Skip the power-law scale corpus.")
+    parser.add_argument("--no-scale", action="store_true", help="Skip the scale-catalogue corpus.")
     parser.add_argument("--out", type=Path, default=ROOT / "results", help="Folder for trainers.md and .json.")
     args = parser.parse_args()
     settings = QUICK if args.quick else Settings()
@@ -207,8 +209,8 @@ def main() -> None:
     corpora = [("Last.fm R-MP2V walks", lambda: (split.train, users, items), settings.epochs, settings.walks_per_node,
                 settings.walk_length)]
     if not args.no_scale:
-        corpora.append((f"power-law graph, {settings.scale_users + settings.scale_items:,} nodes",
-                        lambda: powerlaw_matrix(settings), settings.scale_epochs, 1, 10))
+        corpora.append((f"scale study catalogue, {settings.scale_interactions:,} interactions",
+                        lambda: catalogue_matrix(settings), settings.scale_epochs, 5, 20))  # the study's walks
     done = {row["corpus"] for row in data["throughput"]}
     for name, build, epochs, walks, length in corpora:
         if name in done:
