@@ -98,9 +98,22 @@ def switch(page: Any, view: str) -> float:
     return time.perf_counter() - started
 
 
+def _settled_height(page: Any, polls: int = 20) -> int:
+    """The main area's height once it stops growing: tables and charts still lay out after the script ends."""
+    measure = "() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight"
+    height = int(page.evaluate(measure))
+    for _ in range(polls):
+        page.wait_for_timeout(500)
+        now = int(page.evaluate(measure))
+        if now == height:
+            break
+        height = now
+    return height
+
+
 def screenshot(page: Any, folder: Path, name: str) -> Path:
     """The whole view: the viewport grows to the main area's height (Streamlit scrolls inside it)."""
-    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    height = _settled_height(page)
     page.set_viewport_size({"width": 1600, "height": max(1000, min(int(height), 6000))})
     page.wait_for_timeout(1500)  # let charts and the graph component re-layout to the new size
     path = folder / f"{name}.png"
