@@ -39,7 +39,8 @@ from mp2v.common.files import read_json, write_json, write_text
 from mp2v.evaluation.metrics import evaluate_topk
 from mp2v.evaluation.ranking import top_k_batched
 from mp2v.evaluation.split import fingerprint, three_way_split
-from mp2v.models.lightgcn import LightGCN, LightGCNParams, torch_available
+from mp2v.models.lightgcn import LightGCN, LightGCNParams
+from mp2v.training.torch_options import torch_available
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "lastfm-hetrec2011" / "user_artists.dat.gz"

@@ -42,8 +42,6 @@ constructing or fitting :class:`LightGCN` (or calling :func:`propagate`) then ra
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -67,16 +65,6 @@ if TYPE_CHECKING:
 MISSING_TORCH = "LightGCN needs the optional extra: pip install 'mp2v[gnn]'"
 #: Standard deviation of the normal layer-0 initialisation (the authors' code uses 0.1).
 INIT_STD = 0.1
-
-
-def torch_available() -> bool:
-    """Whether ``torch`` can be found, without importing it (cheap enough for a conditional registry)."""
-    if "torch" in sys.modules:
-        return sys.modules["torch"] is not None
-    try:
-        return importlib.util.find_spec("torch") is not None
-    except (ImportError, ValueError):
-        return False
 
 
 def require_torch() -> None:

@@ -7,6 +7,7 @@ raises one :class:`ConfigError` line naming the extra to install.
 from __future__ import annotations
 
 import importlib.util
+import sys
 from dataclasses import dataclass
 
 from mp2v.errors import ConfigError
@@ -39,8 +40,13 @@ class TorchOptions:
 
 
 def torch_available() -> bool:
-    """Whether ``torch`` can be imported, without importing it."""
-    return importlib.util.find_spec("torch") is not None
+    """Whether ``torch`` can be found, without importing it (cheap enough for a conditional registry)."""
+    if "torch" in sys.modules:
+        return sys.modules["torch"] is not None
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def require_torch() -> None:

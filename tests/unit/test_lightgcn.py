@@ -16,7 +16,6 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
 from mp2v.errors import ConfigError, EvaluationError
-from mp2v.models import lightgcn
 from mp2v.models.lightgcn import (
     MISSING_TORCH,
     LightGCN,
@@ -24,8 +23,8 @@ from mp2v.models.lightgcn import (
     NegativeSampler,
     normalized_adjacency,
     propagate,
-    torch_available,
 )
+from mp2v.training.torch_options import torch_available
 
 N_USERS, N_ITEMS = 40, 20  # users 0-19 use items 0-9, users 20-39 items 10-19; item 19 is never played
 #: Quick settings for the 40 x 20 planted matrix (under a second of training; block margin ~5 for seeds 0-4).
@@ -187,4 +186,4 @@ def test_fit_rejects_data_without_negatives(torch: ModuleType) -> None:
     everything = sp.csr_matrix(np.ones((3, 4), dtype=np.float32))
     with pytest.raises(EvaluationError, match="no negative"):
         LightGCN(SMALL).fit(everything)
-    assert lightgcn.torch_available()
+    assert torch_available()

@@ -32,8 +32,7 @@ from mp2v.experiments.evaluate import EvaluationConfig, make_split
 from mp2v.experiments.experiment import Experiment, FittedMethod
 from mp2v.experiments.protocols import ProtocolConfig
 from mp2v.graph.model import GraphModel, read_model
-from mp2v.models.lightgcn import torch_available
-from mp2v.training.torch_options import TorchOptions
+from mp2v.training.torch_options import TorchOptions, torch_available
 from mp2v.types import Trainer
 
 Fit = Callable[[dict[str, Any], Stage], FittedMethod]
@@ -280,7 +279,7 @@ class Benchmark:
             lightgcn = importlib.import_module("mp2v.models.lightgcn")
         except ModuleNotFoundError:
             return []
-        if not lightgcn.torch_available():
+        if not torch_available():
             self.log("LightGCN skipped: the optional extra is not installed (pip install 'mp2v[gnn]')")
             return []
         space = GNN_SPACE
