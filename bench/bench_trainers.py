@@ -17,6 +17,7 @@ One command writes ``results/trainers.md`` and ``.json``::
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import tempfile
@@ -118,23 +119,28 @@ def throughput(corpus: Path, config: TrainConfig, device: Device) -> list[dict[s
             speed = result.words_per_second
             if torch.cuda.is_available() and options.processes == 1:
                 peak = torch.cuda.max_memory_allocated() / 2**20
+        # The machine is shared: the 1-minute load average beside each row says how busy it was.
         results.append({"trainer": name, "setup": setup, "words_per_s": round(speed), "peak_gpu_mib": peak,
-                        "allreduce_mb_per_rank": extra.get("allreduce_mb_per_rank")})
+                        "allreduce_mb_per_rank": extra.get("allreduce_mb_per_rank"),
+                        "load_average": round(os.getloadavg()[0], 1)})
         print(f"  {name:<12} {setup:<24} {speed:>12,.0f} words/s"
               + (f", peak GPU {peak:,.0f} MiB" if peak is not None else ""), flush=True)
     return results
 
 
-def quality_trainers() -> list[Trainer]:
-    extra = [Trainer.TORCH, Trainer.TORCH_TYPED] if torch_available() else []
-    return [Trainer.GENSIM, *extra, Trainer.NUMBA_TYPED]
+def quality_trainers() -> list[tuple[str, Trainer, int]]:
+    """(row label, trainer, worker threads). gensim is measured with 1 worker too: its 2-worker runs score
+    higher on Last.fm, so the 1-thread torch rows are compared with the 1-worker ones (the same settings)."""
+    extra = [("torch", Trainer.TORCH, 1), ("torch-typed", Trainer.TORCH_TYPED, 1)] if torch_available() else []
+    return [("gensim", Trainer.GENSIM, 2), ("gensim 1 worker", Trainer.GENSIM, 1), *extra,
+            ("numba-typed", Trainer.NUMBA_TYPED, 2)]
 
 
 def quality_run(split: Any, users: np.ndarray, items: np.ndarray, settings: Settings, trainer: Trainer,
-                seed: int, device: Device) -> dict[str, Any]:
-    """Fit R-MP2V with ``trainer`` (walks and training seeded by ``seed``); test Recall@20 and NDCG@20."""
-    config = TrainConfig(dimensions=settings.dimensions, epochs=settings.epochs, workers=2 if trainer in (
-        Trainer.GENSIM, Trainer.NUMBA_TYPED) else 1, seed=seed)
+                seed: int, device: Device, workers: int = 1) -> dict[str, Any]:
+    """Fit R-MP2V with ``trainer`` on ``workers`` threads (walks and training seeded by ``seed``); test Recall@20
+    and NDCG@20."""
+    config = TrainConfig(dimensions=settings.dimensions, epochs=settings.epochs, workers=workers, seed=seed)
     source = MatrixWalks(users, items, walks_per_node=settings.walks_per_node, walk_length=settings.walk_length,
                          weighted=True, seed=seed)
     model = MP2V(Mp2vParams(train=config, trainer=trainer, torch=TorchOptions(device)), source).fit(split.train)
@@ -159,18 +165,21 @@ def markdown(data: dict[str, Any]) -> str:
              f"`{data['settings']}`. Device: {data['device']}. {data['note']}", ""]
     for corpus in data["throughput"]:
         lines += [f"## Throughput: {corpus['corpus']} ({corpus['tokens']:,} tokens, {corpus['epochs']} epoch(s))", "",
-                  "| trainer | setup | words/s | peak GPU MiB | all-reduced MB per rank |", "|---|---|---:|---:|---:|"]
+                  "| trainer | setup | words/s | peak GPU MiB | all-reduced MB per rank | load avg |",
+                  "|---|---|---:|---:|---:|---:|"]
         for row in corpus["rows"]:
             peak = f"{row['peak_gpu_mib']:,.0f}" if row["peak_gpu_mib"] is not None else "-"
             sent = f"{row['allreduce_mb_per_rank']:,.1f}" if row["allreduce_mb_per_rank"] else "-"
-            lines.append(f"| {row['trainer']} | {row['setup']} | {row['words_per_s']:,} | {peak} | {sent} |")
+            load = row.get("load_average", "-")
+            lines.append(f"| {row['trainer']} | {row['setup']} | {row['words_per_s']:,} | {peak} | {sent} | {load} |")
         lines.append("")
     lines += ["## Last.fm test quality (R-MP2V walks, per-user 20 % holdout)", "",
               "Mean ± standard deviation [min, max] over seeds (each seed: its own walks and initialisation).", "",
-              "| trainer | seeds | Recall@20 | NDCG@20 | train s (mean) |", "|---|---:|---|---|---:|"]
+              "| trainer | threads | seeds | Recall@20 | NDCG@20 | train s (mean) |", "|---|---:|---:|---|---|---:|"]
     for trainer in dict.fromkeys(row["trainer"] for row in data["quality"]):
         rows = [row for row in data["quality"] if row["trainer"] == trainer]
-        lines.append(f"| {trainer} | {len(rows)} | {_spread([r['recall@20'] for r in rows])} | "
+        threads = rows[0].get("workers", 2 if trainer in ("gensim", "numba-typed") else 1)  # rows before the column
+        lines.append(f"| {trainer} | {threads} | {len(rows)} | {_spread([r['recall@20'] for r in rows])} | "
                      f"{_spread([r['ndcg@20'] for r in rows])} | "
                      f"{statistics.mean(r['train_seconds'] for r in rows):.1f} |")
     return "\n".join(lines) + "\n"
@@ -194,7 +203,7 @@ def main() -> None:
         "command": "python -m bench.bench_trainers" + (" --quick" if args.quick else "")
                    + (" --no-scale" if args.no_scale else "")
                    + (f" --device {args.device}" if args.device != Device.CPU else ""),
-        "machine": f"{platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores",
+        "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores",
         "date": time.strftime("%Y-%m-%d"), "settings": asdict(settings), "device": str(args.device),
         "note": "" if torch_available() else "torch is not installed: the torch rows are missing.",
         "throughput": previous.get("throughput", []) if resumable else [],
@@ -226,11 +235,12 @@ def main() -> None:
         save()
     finished = {(row["trainer"], row["seed"]) for row in data["quality"]}
     for seed in range(1, settings.seeds + 1):
-        for trainer in quality_trainers():
-            if (str(trainer), seed) in finished:
+        for label, trainer, workers in quality_trainers():
+            if (label, seed) in finished:
                 continue
-            row = quality_run(split, users, items, settings, trainer, seed, args.device)
-            print(f"  quality {trainer:<12} seed {seed}: Recall@20 {row['recall@20']:.4f}, "
+            row = {**quality_run(split, users, items, settings, trainer, seed, args.device, workers),
+                   "trainer": label, "workers": workers}
+            print(f"  quality {label:<16} seed {seed}: Recall@20 {row['recall@20']:.4f}, "
                   f"NDCG@20 {row['ndcg@20']:.4f} ({row['train_seconds']:.0f} s)", flush=True)
             data["quality"].append(row)
             save()

@@ -20,8 +20,8 @@ def test_report_gives_each_trainer_mean_spread_and_range() -> None:
             "device": "cpu", "note": "", "quality": rows,
             "throughput": [{"corpus": "c", "tokens": 10, "epochs": 1, "rows": [
                 {"trainer": "torch", "setup": "2 processes (gloo)", "words_per_s": 1234, "peak_gpu_mib": None,
-                 "allreduce_mb_per_rank": 5.0}]}]}
+                 "allreduce_mb_per_rank": 5.0, "load_average": 1.5}]}]}
     text = markdown(data)
-    assert "| torch | 2 processes (gloo) | 1,234 | - | 5.0 |" in text
-    assert "| gensim | 2 | 0.2500 ± 0.0707 [0.2000, 0.3000] |" in text
-    assert "| torch | 1 | 0.2500 | 0.1250 |" in text
+    assert "| torch | 2 processes (gloo) | 1,234 | - | 5.0 | 1.5 |" in text
+    assert "| gensim | 2 | 2 | 0.2500 ± 0.0707 [0.2000, 0.3000] |" in text
+    assert "| torch | 1 | 1 | 0.2500 | 0.1250 |" in text
