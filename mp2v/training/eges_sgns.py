@@ -167,6 +167,8 @@ def train_eges(corpus: Path, config: TrainConfig, side: Mapping[Token, Sequence[
     keep = vocabulary.keep_probability(config.sample)
     rng = np.random.default_rng(config.seed)
     dim = config.dimensions
+    # word2vec.c's U(-0.5/d, 0.5/d), not initial_inputs' wider range: the committed EGES studies were made with it and
+    # the wider range was not measured for EGES.
     inputs = ((rng.random((len(tokens), dim)) - 0.5) / dim).astype(np.float32)
     outputs = np.zeros_like(inputs)
     logits = np.zeros(slots.shape, dtype=np.float32)

@@ -31,7 +31,7 @@ import torch.distributed as dist
 
 from mp2v.errors import ConfigError
 from mp2v.training.gensim_sgns import TrainConfig
-from mp2v.training.numba_sgns import TypedTrainResult, Vocabulary, negative_tables
+from mp2v.training.numba_sgns import TypedTrainResult, Vocabulary, initial_inputs, negative_tables
 from mp2v.training.torch_options import TorchOptions
 from mp2v.types import Token
 
@@ -171,9 +171,7 @@ def initial_tables(vocabulary: Vocabulary, dimensions: int, seed: int,
                    vectors: Mapping[Token, np.ndarray] | None, freeze: bool) -> tuple[np.ndarray, np.ndarray]:
     """Inputs U(-1/d, 1/d) from the seed (the same on every rank), given tokens' vectors copied in;
     the lock is 0 for frozen rows."""
-    rng = np.random.default_rng(seed)
-    # gensim 4 (KeyedVectors' prep_vectors) draws U(-1/d, 1/d), twice word2vec.c's U(-0.5/d, 0.5/d).
-    inputs = ((rng.random((len(vocabulary.tokens), dimensions)) * 2.0 - 1.0) / dimensions).astype(np.float32)
+    inputs = initial_inputs(len(vocabulary.tokens), dimensions, np.random.default_rng(seed))
     lock = np.ones(len(vocabulary.tokens), dtype=np.float32)
     if vectors:
         rows = [(vocabulary.index[t], v) for t, v in vectors.items() if t in vocabulary.index]
