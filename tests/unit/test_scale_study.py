@@ -121,3 +121,19 @@ def test_load_beside_reloads_a_slice_of_the_sizes_own_interactions(tmp_path: Pat
     (tmp_path / "files" / "interactions.csv").write_text("user,item,weight,timestamp\n" + "".join(rows))
     lines = beside_delta(tmp_path, 300).read_text().splitlines(keepends=True)
     assert lines[0].startswith("user,") and lines[1:] == rows[:30]
+
+
+def test_ials_confidence_grows_as_the_catalogue_gets_sparser() -> None:
+    import scipy.sparse as sp
+
+    from bench.scale_stages import IALS_ANCHOR_DENSITY, ials_alpha
+
+    def matrix(users: int, items: int, nnz: int) -> sp.csr_matrix:
+        rng = np.random.default_rng(0)
+        cells = rng.choice(users * items, nnz, replace=False)
+        return sp.csr_matrix((np.ones(nnz), (cells // items, cells % items)), shape=(users, items))
+
+    dense = matrix(100, 100, int(0.5 * 100 * 100))
+    assert ials_alpha(dense) == 1.0  # never below the library's scale
+    sparse = matrix(1_000, 1_000, int(IALS_ANCHOR_DENSITY / 100 * 1_000 * 1_000))
+    assert ials_alpha(sparse) == pytest.approx(10.0, rel=0.01)  # 100 times sparser: 10 times the confidence
