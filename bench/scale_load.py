@@ -90,24 +90,34 @@ def _walk_beside(folder: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
 
 
-def beside_delta(folder: Path, size: int) -> Path:
-    """The first ``size // 10`` rows (at most BESIDE_LOAD_ROWS) of the size's interactions.csv, for the load beside."""
-    source = folder / "files" / "interactions.csv"
-    target = folder / "beside-delta.csv"
-    wanted = min(size // 10, BESIDE_LOAD_ROWS)
-    with source.open(encoding="utf-8") as rows, target.open("w", encoding="utf-8") as out:
-        for n, line in enumerate(rows):
-            if n > wanted:  # the header plus ``wanted`` rows
+def _head(source: Path, target: Path, rows: int) -> Path:
+    """The header and first ``rows`` rows of ``source``."""
+    with source.open(encoding="utf-8") as lines, target.open("w", encoding="utf-8") as out:
+        for n, line in enumerate(lines):
+            if n > rows:
                 break
             out.write(line)
     return target
 
 
+def beside_delta(folder: Path, size: int) -> dict[str, Path]:
+    """Slices of the size's own files for the load beside: ``size // 10`` interactions (at most
+    BESIDE_LOAD_ROWS), and 1,000 follows and features (the loader refuses a load whose labels differ)."""
+    files = folder / "files"
+    return {"interactions": _head(files / "interactions.csv", folder / "beside-interactions.csv",
+                                  min(size // 10, BESIDE_LOAD_ROWS)),
+            "follows": _head(files / "follows.csv", folder / "beside-follows.csv", 1_000),
+            "features": _head(files / "features.csv", folder / "beside-features.csv", 1_000)}
+
+
 def _load_beside(folder: Path, size: int, dataset: str) -> subprocess.Popen[bytes]:
-    """``mp2v load csv`` of a slice already in the graph (MERGE: same edges, same weights) in another process."""
-    command = [sys.executable, "-m", "mp2v.cli.main", "load", "csv", "--interactions", str(beside_delta(folder, size)),
-               "--dataset", dataset, "--weight-transform", "log1p", "--no-progress"]
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
+    """``mp2v load csv`` of slices already in the graph (MERGE: same edges, same weights) in another process;
+    its output goes to ``beside-load.log``."""
+    arguments = [part for name, path in beside_delta(folder, size).items() for part in (f"--{name}", str(path))]
+    command = [sys.executable, "-m", "mp2v.cli.main", "load", "csv", *arguments, "--dataset", dataset,
+               "--weight-transform", "log1p", "--no-progress"]
+    with (folder / "beside-load.log").open("wb") as log:
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))
 
 
 def _beside_row(settings: Settings, model: Any, users: list[Any], items: list[Any], seconds: float, label: str,

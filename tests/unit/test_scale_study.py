@@ -113,14 +113,19 @@ def test_serving_load_flag_refuses_a_size_not_studied(tmp_path: Path, capsys: py
     assert "--serving-load 7: not among --sizes 100" in capsys.readouterr().err
 
 
-def test_load_beside_reloads_a_slice_of_the_sizes_own_interactions(tmp_path: Path) -> None:
+def test_load_beside_reloads_slices_of_the_sizes_own_files(tmp_path: Path) -> None:
     from bench.scale_load import beside_delta
 
     (tmp_path / "files").mkdir()
     rows = [f"{n},{n % 7},1,0\n" for n in range(50)]
     (tmp_path / "files" / "interactions.csv").write_text("user,item,weight,timestamp\n" + "".join(rows))
-    lines = beside_delta(tmp_path, 300).read_text().splitlines(keepends=True)
+    (tmp_path / "files" / "follows.csv").write_text("user,follows\n1,2\n")
+    (tmp_path / "files" / "features.csv").write_text("item,feature\n")
+    sliced = beside_delta(tmp_path, 300)
+    lines = sliced["interactions"].read_text().splitlines(keepends=True)
     assert lines[0].startswith("user,") and lines[1:] == rows[:30]
+    assert sliced["follows"].read_text() == "user,follows\n1,2\n"  # shorter than the slice: all of it
+    assert sliced["features"].read_text() == "item,feature\n"
 
 
 def test_ials_confidence_grows_as_the_catalogue_gets_sparser() -> None:
