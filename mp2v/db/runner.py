@@ -62,9 +62,6 @@ class QueryRunner:
             )
         except DRIVER_ERRORS as error:
             raise translate(error, settings, None, retried_s=0.0) from None
-        # Every session of this runner waits for the writes of the earlier ones: in a cluster, a read routed
-        # to a secondary (neo4j://) then sees the held-out marks and vectors this runner just wrote.
-        self.bookmarks = GraphDatabase.bookmark_manager()
 
     # -- lifecycle -------------------------------------------------------------------------------
     def close(self) -> None:
@@ -101,8 +98,7 @@ class QueryRunner:
 
     def _session(self, access_mode: str = neo4j.WRITE_ACCESS) -> neo4j.Session:
         return self._driver.session(
-            database=self.settings.database, default_access_mode=access_mode, fetch_size=self.fetch_size,
-            bookmark_manager=self.bookmarks,
+            database=self.settings.database, default_access_mode=access_mode, fetch_size=self.fetch_size
         )
 
     def read(

@@ -26,8 +26,6 @@ def test_neo4j_routing_uri_reads_writes_and_streams_through_the_runner(db: Query
         routed.verify()
         records, counters = routed.write(WRITE, {"n": 25})
         assert records == [{"created": 25}] and counters.nodes_created == 25
-        # The write's bookmark is kept for the runner's next sessions (read-your-writes on a secondary).
-        assert routed.bookmarks.get_bookmarks()
         assert routed.read(READ) == [{"n": 25, "total": 325}]
         streamed = [row[0] for batch in routed.stream(IDS, batch_size=10) for row in batch]
         assert streamed == list(range(1, 26))
