@@ -42,7 +42,8 @@ def test_scale_command_runs_and_resumes(tmp_path: Path, monkeypatch: pytest.Monk
         assert [row["clients"] for row in served["rows"]] == [1, 4, 16, 64, 16, 16]
         assert sum(row["errors"] for row in served["rows"]) == 0
         assert served["rows"][-1]["beside"].startswith("mp2v load csv") and served["rows"][-1]["beside_rc"] == 0
-        assert served["rows"][-1]["interactions_before_after"] == [5000, 5000]  # the load beside is idempotent
+        before, after = served["rows"][-1]["interactions_before_after"]
+        assert before == after > 0  # the load beside re-loads edges the graph has: idempotent
         for stages in checkpoint.values():
             assert list(stages) == list(STAGES)
             assert stages["load"]["relationships"] > 0 and stages["serve"]["recommend_p50_ms"] > 0
