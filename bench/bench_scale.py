@@ -10,8 +10,9 @@ only against the project's local server, and only with ``--wipe``::
 
 Then ``results/scale.md`` / ``.json`` / ``.png`` are rewritten from the checkpoint (``--report-only`` redoes
 just that). Per stage: wall time, throughput, peak RSS of this process and of the Neo4j JVM, disk; per stage
-the log-log growth exponent over the sizes done. ``--serving-load SIZE`` adds the concurrent-client serving
-table on that size (bench/scale_load.py).
+the log-log growth exponent over the sizes done. ``--serving-load SIZE [SIZE ...]`` adds the concurrent-client
+serving table on each of those sizes (bench/scale_load.py), run right after that size's stages while its graph
+is still loaded (checkpointed per size under ``serving_load``).
 """
 
 from __future__ import annotations
@@ -79,6 +80,16 @@ def run_size(size: int, workdir: Path, settings: Settings, checkpoint: Checkpoin
         print(f"[{size:,}] {stage}: {shown}", flush=True)
 
 
+def serving_sizes(sizes: list[int], serving: list[int] | None) -> list[int]:
+    """The ``--serving-load`` sizes, checked against ``--sizes``; ValueError names the ones not studied."""
+    wanted = sorted(set(serving or []))
+    missing = [size for size in wanted if size not in sizes]
+    if missing:
+        raise ValueError(f"--serving-load {' '.join(map(str, missing))}: not among --sizes "
+                         f"{' '.join(map(str, sizes))}; add it to --sizes or drop it")
+    return wanted
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), help="interactions per size")
@@ -86,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=RESULTS, help="folder for scale.md / .json / .png")
     parser.add_argument("--wipe", action="store_true", help="confirm that the local database may be replaced")
     parser.add_argument("--report-only", action="store_true", help="only rewrite the results from the checkpoint")
-    parser.add_argument("--serving-load", type=int, default=None, metavar="SIZE",
-                        help="after the sizes: concurrent-client serving on SIZE (must be among --sizes)")
+    parser.add_argument("--serving-load", type=int, nargs="+", default=[], metavar="SIZE",
+                        help="concurrent-client serving on each SIZE (each among --sizes), after its stages")
     parser.add_argument("--load-seconds", type=float, default=10.0, help="seconds per client count")
     parser.add_argument("--trainer", type=Trainer, default=Trainer.GENSIM, choices=list(Trainer),
                         help="skip-gram trainer of the train stage (a new --workdir per trainer: stages resume)")
@@ -114,15 +125,19 @@ def _study(args: argparse.Namespace, parser: argparse.ArgumentParser, settings: 
            checkpoint: Checkpoint) -> int:
     """The sizes, the serving load and the report, under the study's lock."""
     if not args.report_only:
+        try:
+            serving = serving_sizes(args.sizes, args.serving_load)
+        except ValueError as error:
+            parser.error(str(error))
         if not args.wipe or not settings.neo4j.local:
             parser.error("the study replaces the database: pass --wipe, and use the local server (no NEO4J_URI)")
         for size in sorted(args.sizes):
             started = time.monotonic()
             run_size(size, workdir, settings, checkpoint, args.trainer)
             print(f"[{size:,}] done in {time.monotonic() - started:,.0f} s", flush=True)
-        if args.serving_load:
-            from bench.scale_load import run_serving_load
-            run_serving_load(args.serving_load, workdir, settings, checkpoint, seconds=args.load_seconds)
+            if size in serving:  # while this size's graph is loaded: no reload before the clients
+                from bench.scale_load import run_serving_load
+                run_serving_load(size, workdir, settings, checkpoint, seconds=args.load_seconds)
     paths = write_report(checkpoint.data, args.results)
     print("wrote", ", ".join(str(p) for p in paths))
     return 0

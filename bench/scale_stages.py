@@ -3,7 +3,8 @@
 Every stage returns its figures (throughput and sizes) and leaves on disk what later stages need (files,
 the database, the saved split, the corpus, the stored run), so a stopped study resumes at the first stage
 without a checkpoint. Fixed settings for all sizes (only the catalogue grows): 5 walks of 20 nodes per user
-on User-INTERACTED->Item<-INTERACTED-User, 64-dimensional skip-gram, 2 epochs; iALS 64 factors, 10 iterations.
+on User-INTERACTED->Item<-INTERACTED-User, 64-dimensional skip-gram, 10 epochs; iALS 64 factors, 10 iterations,
+regularisation 30 and its confidence scaled with the catalogue's sparsity (:func:`ials_alpha`).
 """
 
 from __future__ import annotations
@@ -33,13 +34,27 @@ from mp2v.types import ScoringRule, Trainer
 WALKS_PER_NODE = 5
 WALK_LENGTH = 20
 DIMENSIONS = 64
-EPOCHS = 2
+#: 2 epochs left the dot score measuring only item frequency (R-MP2V = popularity at every size); 10 came
+#: within 0.013 of iALS at 10^5 (docs/scale.md).
+EPOCHS = 10
 #: Users judged per method: a fixed-size sample keeps evaluation linear in the catalogue, where judging
 #: every user would grow as users x items.
 EVAL_USERS = 2_000
 #: EASE inverts an items x items matrix (O(items^3) time, items^2 memory): skipped above this many items.
 EASE_MAX_ITEMS = 5_000
 K = 20
+#: iALS weighs every unobserved cell 1 and a positive 1 + alpha log(1 + plays). The unobserved cells grow as
+#: users x items while a user's positives stay about 76, so with one alpha at every size the zeros swamp the
+#: positives as the catalogue grows (alpha 1 at 10^7: recall below popularity). alpha grows as
+#: 1 / sqrt(density) from 1 at this training density (the 10^5 catalogue's), the rule that fits the measured
+#: best alphas (1 of 1/10/40 at 10^5, 3-10 of 1/3/10/30 at 10^6, 10 of 1/10/30/100 at 10^7; docs/scale.md).
+IALS_ANCHOR_DENSITY = 0.032
+
+
+def ials_alpha(train: Any) -> float:
+    """The confidence scale for a users x items training matrix: max(1, sqrt(IALS_ANCHOR_DENSITY / density))."""
+    density = train.nnz / max(1, train.shape[0] * train.shape[1])
+    return round(max(1.0, float(np.sqrt(IALS_ANCHOR_DENSITY / max(density, 1e-12)))), 2)
 
 
 @dataclass
@@ -199,10 +214,13 @@ def stage_evaluate(ctx: SizeContext, runner: QueryRunner) -> dict[str, Any]:
     batch = max(16, min(1024, rows_per_block(split.shape[1], 1 << 24)))
     figures: dict[str, Any] = {"judged_users": int(users.size), "score_batch": batch}
     run = ctx.runs.load(ctx.extra.get("run_id") or ctx.runs.latest("R-MP2V").run_id)
+    alpha = ials_alpha(data.train)
+    figures["ials_alpha"] = alpha
     methods: dict[str, Any] = {"R-MP2V": lambda: AlignedScores(run.embeddings, ScoringRule.DOT, split.user_ids,
                                                                 split.item_ids, data.train),
                                "popularity": lambda: Popularity().fit(data.train).score,
-                               "iALS": lambda: IALS(IALSParams(factors=64, iterations=10)).fit(data.train).score}
+                               "iALS": lambda: IALS(IALSParams(factors=64, iterations=10, regularization=30.0,
+                                                              alpha=alpha)).fit(data.train).score}
     if split.shape[1] <= EASE_MAX_ITEMS:
         methods["EASE"] = lambda: EASE().fit(data.train).score
     else:

@@ -32,17 +32,25 @@ def test_scale_command_runs_and_resumes(tmp_path: Path, monkeypatch: pytest.Monk
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("NEO4J_URI", raising=False)
     monkeypatch.delenv("NEO4J_PASSWORD", raising=False)
-    arguments = ["--wipe", "--sizes", "5000", "10000", "--results", str(tmp_path / "results")]
+    arguments = ["--wipe", "--sizes", "5000", "10000", "--results", str(tmp_path / "results"),
+                 "--serving-load", "5000", "--load-seconds", "1"]
     try:
         assert bench_scale.main(arguments) == 0
         checkpoint = json.loads((tmp_path / "home" / "scale" / "checkpoint.json").read_text())
         assert sorted(checkpoint) == ["10000", "5000"]
+        served = checkpoint["5000"].pop("serving_load")  # right after 5,000's stages, while its graph was loaded
+        assert [row["clients"] for row in served["rows"]] == [1, 4, 16, 64, 16, 16]
+        assert sum(row["errors"] for row in served["rows"]) == 0
+        assert served["rows"][-1]["beside"].startswith("mp2v load csv") and served["rows"][-1]["beside_rc"] == 0
+        before, after = served["rows"][-1]["interactions_before_after"]
+        assert before == after > 0  # the load beside re-loads edges the graph has: idempotent
         for stages in checkpoint.values():
             assert list(stages) == list(STAGES)
             assert stages["load"]["relationships"] > 0 and stages["serve"]["recommend_p50_ms"] > 0
             assert stages["evaluate"]["iALS"]["recall@20"] > 0
         report = (tmp_path / "results" / "scale.md").read_text()
         assert "## Growth exponents" in report and "| 10,000 | iALS |" in report
+        assert "## Serving under load (5,000 interactions)" in report
         capsys.readouterr()
         assert bench_scale.main(arguments) == 0  # resumes: every stage is checkpointed
         assert " ..." not in capsys.readouterr().out

@@ -92,3 +92,53 @@ def test_warm_start_keeps_known_vectors_and_initialises_new_tokens_from_neighbou
     np.testing.assert_allclose(vectors["u:3"], previous.item_input[0], atol=1e-4)  # its only known neighbour
     with pytest.raises(ConfigError, match="dimensions"):
         warm_train(corpus, TrainConfig(dimensions=4, epochs=1), previous, model)
+
+
+def test_serving_load_takes_several_sizes_each_among_the_studied_ones() -> None:
+    from bench.bench_scale import serving_sizes
+
+    assert serving_sizes([100, 1_000, 10_000], [10_000, 1_000, 1_000]) == [1_000, 10_000]
+    assert serving_sizes([100, 1_000], [1_000]) == [1_000]  # one size, as the old flag took
+    assert serving_sizes([100], None) == [] and serving_sizes([100], []) == []
+    with pytest.raises(ValueError, match="--serving-load 500: not among --sizes"):
+        serving_sizes([100, 1_000], [1_000, 500])
+
+
+def test_serving_load_flag_refuses_a_size_not_studied(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import bench_scale
+
+    with pytest.raises(SystemExit) as stopped:
+        bench_scale.main(["--wipe", "--sizes", "100", "--serving-load", "100", "7", "--workdir", str(tmp_path)])
+    assert stopped.value.code == 2
+    assert "--serving-load 7: not among --sizes 100" in capsys.readouterr().err
+
+
+def test_load_beside_reloads_slices_of_the_sizes_own_files(tmp_path: Path) -> None:
+    from bench.scale_load import beside_delta
+
+    (tmp_path / "files").mkdir()
+    rows = [f"{n},{n % 7},1,0\n" for n in range(50)]
+    (tmp_path / "files" / "interactions.csv").write_text("user,item,weight,timestamp\n" + "".join(rows))
+    (tmp_path / "files" / "follows.csv").write_text("user,follows\n1,2\n")
+    (tmp_path / "files" / "features.csv").write_text("item,feature\n")
+    sliced = beside_delta(tmp_path, 300)
+    lines = sliced["interactions"].read_text().splitlines(keepends=True)
+    assert lines[0].startswith("user,") and lines[1:] == rows[:30]
+    assert sliced["follows"].read_text() == "user,follows\n1,2\n"  # shorter than the slice: all of it
+    assert sliced["features"].read_text() == "item,feature\n"
+
+
+def test_ials_confidence_grows_as_the_catalogue_gets_sparser() -> None:
+    import scipy.sparse as sp
+
+    from bench.scale_stages import IALS_ANCHOR_DENSITY, ials_alpha
+
+    def matrix(users: int, items: int, nnz: int) -> sp.csr_matrix:
+        rng = np.random.default_rng(0)
+        cells = rng.choice(users * items, nnz, replace=False)
+        return sp.csr_matrix((np.ones(nnz), (cells // items, cells % items)), shape=(users, items))
+
+    dense = matrix(100, 100, int(0.5 * 100 * 100))
+    assert ials_alpha(dense) == 1.0  # never below the library's scale
+    sparse = matrix(1_000, 1_000, int(IALS_ANCHOR_DENSITY / 100 * 1_000 * 1_000))
+    assert ials_alpha(sparse) == pytest.approx(10.0, rel=0.01)  # 100 times sparser: 10 times the confidence
