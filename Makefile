@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test test-all test-gnn test-faults test-scale bench image lint clean
+.PHONY: setup demo test test-all test-gnn test-faults test-scale test-slow bench image lint clean
 
 setup: $(STAMP)
 
@@ -34,6 +34,11 @@ test-faults: setup
 # from its checkpoint without redoing a stage. About 8 minutes.
 test-scale: setup
 	MP2V_TEST_BACKEND=local $(BIN)/pytest -m slow tests/integration/test_scale_smoke.py
+
+# Every other slow test on the local test server: the scale smoke run above, the bulk import replacing a
+# transactionally loaded database, and the server stopped mid-load. About 12 minutes.
+test-slow: setup
+	MP2V_TEST_BACKEND=local $(BIN)/pytest -m slow --ignore=tests/integration/test_faults.py
 
 # The torch extra (named gnn) serves the GNN baseline (LightGCN) and the PyTorch skip-gram trainer (incl. a
 # 2-process gloo run on loopback): PyPI's Linux wheel with its CUDA libraries (~5 GB installed; it runs on

@@ -5,11 +5,11 @@ never loaded; of the rest, the delta is 1 %: every interaction of 0.5 % of the u
 the items (new items), and random interactions of returning users up to 1 %. The base (the rest) is
 bulk-loaded, walked and trained from scratch (the previous run) and served under the alias ``live``. Then:
 
-* ``mp2v refresh``'s code path (mp2v/experiments/refresh.py) loads the delta, walks, trains warm for 1 epoch;
+* ``mp2v refresh``'s code path (mp2v/experiments/refresh.py) loads the delta, walks, trains warm for ``WARM_EPOCHS``;
   then it serves the new run and swaps the alias while 4 client threads query it (errors and which run
   answered are counted);
 * the delta is loaded a second time and the relationship count must not change (idempotence);
-* a full retrain walks the same graph and trains from scratch (2 epochs, the study's setting);
+* a full retrain walks the same graph and trains from scratch (``EPOCHS``, the study's setting);
 * all three runs are judged on the test set (Recall@20 / NDCG@20, up to 2,000 sampled users).
 
 It WIPES the database of the local server it uses; run it with ``--wipe`` on a private home and port::
@@ -36,6 +36,10 @@ from bench.scale_stages import DIMENSIONS, EPOCHS, WALK_LENGTH, WALKS_PER_NODE, 
 from mp2v.common.files import write_json
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
+#: Epochs of the warm-started refresh (the full retrain runs the study's EPOCHS from scratch).
+WARM_EPOCHS = 1
+WARM = f"refresh (warm, {WARM_EPOCHS} epoch(s))"
+FULL = f"full retrain ({EPOCHS} epochs)"
 
 
 def split_catalogue(interactions: int, seed: int = 7) -> dict[str, Any]:
@@ -163,7 +167,7 @@ def main(argv: list[str] | None = None) -> None:
         # The refresh's steps up to the new run, then the swap with clients querying the alias (clients only
         # during serve + swap, so that they do not slow the steps that are compared with the full retrain).
         result = refresh(runner, settings, RefreshConfig(delta=DeltaFiles(delta_csv), previous_run=previous.run_id,
-                                                         alias="live", epochs=1, serve=False), store=store,
+                                                         alias="live", epochs=WARM_EPOCHS, serve=False), store=store,
                          corpus=folder / "refresh.txt")
         clients = [threading.Thread(target=client, args=(seed,)) for seed in range(4)]
         for thread in clients:
@@ -193,16 +197,15 @@ def main(argv: list[str] | None = None) -> None:
     judged = np.flatnonzero(np.bincount(parts["test"][0], minlength=shape[0]) > 0)
     judged = np.sort(np.random.default_rng(0).choice(judged, min(2_000, judged.size), replace=False))
     out["quality"] = {name: judge(run, parts, shape, judged) for name, run in
-                      (("previous (base only)", previous), ("refresh (warm, 1 epoch)", result.run),
-                       ("full retrain (2 epochs)", full))}
+                      (("previous (base only)", previous), (WARM, result.run), (FULL, full))}
     write_json(args.results / "scale_refresh.json", out)
     print(markdown(out))
 
 
 def markdown(out: dict[str, Any]) -> str:
-    rows = (("refresh (load + walk + warm train 1 epoch + serve + swap)", "refresh (warm, 1 epoch)",
+    rows = ((f"refresh (load + walk + warm train {WARM_EPOCHS} epoch(s) + serve + swap)", WARM,
              out["refresh_seconds"]["total"]),
-            ("full retrain (walk + train 2 epochs, no serve)", "full retrain (2 epochs)", out["full_retrain_seconds"]),
+            (f"full retrain (walk + train {EPOCHS} epochs, no serve)", FULL, out["full_retrain_seconds"]),
             ("previous run (base only, no delta)", "previous (base only)", None))
     lines = ["| run | seconds | Recall@20 | NDCG@20 |", "|---|---:|---:|---:|"]
     for title, key, seconds in rows:
