@@ -121,7 +121,6 @@ def bulk_load(plan: GraphPlan, runner: QueryRunner, server: ServerSettings, *, f
         # Started again even when it was stopped before: the constraints and :Dataset node need it.
         started = time.perf_counter()
         local.start()
-        runner.forget_bookmarks()  # the store was replaced: its transaction ids start again
         start_seconds = time.perf_counter() - started
 
     started = time.perf_counter()

@@ -64,11 +64,6 @@ class QueryRunner:
             raise translate(error, settings, None, retried_s=0.0) from None
 
     # -- lifecycle -------------------------------------------------------------------------------
-    def forget_bookmarks(self) -> None:
-        """Start a new causal chain. Call it after the database was replaced (a bulk import): the earlier
-        bookmarks name transactions of the old store, and the server would wait for them until it times out."""
-        self.bookmarks = GraphDatabase.bookmark_manager()
-
     def close(self) -> None:
         self._driver.close()
 
