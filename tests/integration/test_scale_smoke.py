@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import bench_scale
+from bench import bench_scale, scale_negatives
 from bench.scale_stages import STAGES
 from mp2v.config import load_settings
 from mp2v.db.runner import QueryRunner
@@ -54,6 +54,10 @@ def test_scale_command_runs_and_resumes(tmp_path: Path, monkeypatch: pytest.Monk
         capsys.readouterr()
         assert bench_scale.main(arguments) == 0  # resumes: every stage is checkpointed
         assert " ..." not in capsys.readouterr().out
+        # The probe behind docs/scale.md's negative-sampling table reads a finished size's folder.
+        scale_negatives.main([str(next((tmp_path / "home").rglob("size-10000"))), "--ns-exponent", "0.5",
+                              "--epochs", "1"])
+        assert "size 10000, ns_exponent 0.5" in capsys.readouterr().out
         # The routing scheme a cluster needs (neo4j://) works against the single local server too.
         local = load_settings().neo4j
         with QueryRunner(replace(local, uri=local.uri.replace("bolt://", "neo4j://"))) as routed:
