@@ -28,7 +28,6 @@ from mp2v.evaluation.stages import EvaluationSplit, Stage
 from mp2v.graph.model import read_model
 from mp2v.models.base import rows_per_block
 from mp2v.training.gensim_sgns import TrainConfig
-from mp2v.training.numba_sgns import TypedTrainResult
 from mp2v.types import ScoringRule, Trainer
 
 WALKS_PER_NODE = 5
@@ -156,39 +155,23 @@ def stage_walk(ctx: SizeContext, runner: QueryRunner) -> dict[str, Any]:
 
 def stage_train(ctx: SizeContext, runner: QueryRunner | None) -> dict[str, Any]:
     from mp2v.graph.model import GraphModel
-    from mp2v.training import gensim_sgns
+    from mp2v.training.torch_options import TorchOptions
+    from mp2v.training.trainers import train_vectors
+    from mp2v.types import Device
 
-    config = gensim_sgns.TrainConfig(dimensions=DIMENSIONS, epochs=EPOCHS, workers=2)
-    if ctx.trainer == Trainer.GENSIM:
-        result = gensim_sgns.train(ctx.corpus, config, progress=False)
-        tokens, inputs, outputs = gensim_sgns.input_vectors(result.model)
-        speed = result.words_per_second
-    else:
-        trained = _train_other(ctx, config)
-        tokens, inputs, outputs, speed = trained.tokens, trained.inputs, trained.outputs, trained.words_per_second
-    embeddings = Embeddings.from_tokens(tokens, inputs, outputs, GraphModel(dataset=ctx.dataset))
+    config = TrainConfig(dimensions=DIMENSIONS, epochs=EPOCHS, workers=2)
+    # The torch trainers run on the CPU, one process with ``config.workers`` threads.
+    trained = train_vectors(ctx.corpus, config, ctx.trainer, TorchOptions(Device.CPU))
+    embeddings = Embeddings.from_tokens(trained.tokens, trained.inputs, trained.outputs,
+                                        GraphModel(dataset=ctx.dataset))
     params: dict[str, Any] = {"dataset": ctx.dataset, "scoring": "dot",
                               "train": {"dimensions": DIMENSIONS, "epochs": EPOCHS}}
     if ctx.trainer != Trainer.GENSIM:  # only when set, as in stored experiment runs
         params["trainer"] = str(ctx.trainer)
     run = ctx.runs.save("R-MP2V", embeddings, params)
     ctx.extra["run_id"] = run.run_id
-    return {"words_per_s": round(speed), "run_id": run.run_id, "trainer": str(ctx.trainer),
+    return {"words_per_s": round(trained.words_per_second), "run_id": run.run_id, "trainer": str(ctx.trainer),
             "run_mb": round(disk_bytes(run.path) / 2**20, 1)}
-
-
-def _train_other(ctx: SizeContext, config: TrainConfig) -> TypedTrainResult:
-    """The project's numba kernel or the PyTorch trainer (CPU, one process, ``config.workers`` threads)."""
-    if ctx.trainer in (Trainer.TORCH, Trainer.TORCH_TYPED):
-        from mp2v.training.torch_launch import train_torch
-        from mp2v.training.torch_options import TorchOptions
-        from mp2v.types import Device
-
-        result, _ = train_torch(ctx.corpus, config, TorchOptions(Device.CPU), typed=ctx.trainer == Trainer.TORCH_TYPED)
-        return result
-    from mp2v.training.numba_sgns import train_typed
-
-    return train_typed(ctx.corpus, config, typed=ctx.trainer == Trainer.NUMBA_TYPED)
 
 
 def judged_users(split: EvaluationSplit, seed: int = 0) -> np.ndarray:

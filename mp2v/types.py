@@ -44,6 +44,16 @@ class Trainer(StrEnum):
     TORCH = "torch"
     TORCH_TYPED = "torch-typed"
 
+    @property
+    def uses_torch(self) -> bool:
+        """Whether this trainer needs the optional torch extra."""
+        return self in (Trainer.TORCH, Trainer.TORCH_TYPED)
+
+    @property
+    def typed(self) -> bool:
+        """Whether negatives are drawn from the context's node type (metapath2vec++)."""
+        return self in (Trainer.NUMBA_TYPED, Trainer.TORCH_TYPED)
+
 
 class Device(StrEnum):
     """Where the PyTorch trainer runs: a GPU when one is present (auto), the CPU, or a CUDA GPU."""

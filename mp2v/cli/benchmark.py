@@ -60,7 +60,7 @@ def benchmark_command(
     from mp2v.experiments.benchmark.run import Benchmark, BenchmarkConfig
     from mp2v.experiments.demo import _load_lastfm, _loaded
 
-    if trainer in (Trainer.TORCH, Trainer.TORCH_TYPED):
+    if trainer.uses_torch:
         require_torch()  # before the server starts and the tuning begins, not at the first fit
     current = settings()
     if current.neo4j.local:

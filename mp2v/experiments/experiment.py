@@ -149,7 +149,7 @@ class Experiment:
                                   "scoring": spec.scoring, "initialise_from_item2vec": spec.initialise_from_item2vec}
         if spec.trainer != "gensim":  # only when set, so that stored gensim runs keep their keys
             params["trainer"] = spec.trainer
-        if spec.trainer in (Trainer.TORCH, Trainer.TORCH_TYPED):
+        if spec.trainer.uses_torch:
             params["torch"] = asdict(spec.torch)
         key = self.cache_key(spec.name, stage, params)
         source = GraphWalks(self.runner, spec.walk, self.model, self.split.user_ids, self.split.item_ids, exclusion)

@@ -24,10 +24,9 @@ from mp2v.graph.model import GraphModel
 from mp2v.models.base import BaseRecommender, check_int
 from mp2v.models.item2vec import PRODUCTION_PARAMS, Item2Vec
 from mp2v.serving.scoring import Scorer
-from mp2v.training import gensim_sgns
-from mp2v.training.gensim_sgns import TrainConfig, input_vectors
-from mp2v.training.numba_sgns import train_typed
+from mp2v.training.gensim_sgns import TrainConfig
 from mp2v.training.torch_options import TorchOptions
+from mp2v.training.trainers import train_vectors
 from mp2v.types import IndexArray, InteractionMatrix, ScoringRule, Trainer
 from mp2v.walks.config import HoldoutExclusion, WalkConfig
 from mp2v.walks.csr import HopCsr
@@ -214,29 +213,13 @@ class MP2V(BaseRecommender):
         walked = time.monotonic() - started
         initial = self._initial_vectors(train) if self.params.initialise_from_item2vec else None
         config = self.params.train
-        notes: list[str] = []
-        if self.params.trainer == "gensim":
-            result = gensim_sgns.train(corpus.path, config, initial_vectors=initial, progress=self.progress)
-            self.gensim_model = result.model
-            tokens, inputs, outputs = input_vectors(result.model)
-            seconds, speed, losses = result.seconds, result.words_per_second, result.epoch_losses
-        else:
-            if self.params.trainer in (Trainer.TORCH, Trainer.TORCH_TYPED):
-                from mp2v.training.torch_launch import train_torch  # imports torch only when it trains
-
-                typed, figures = train_torch(corpus.path, config, self.params.torch,
-                                             typed=self.params.trainer == Trainer.TORCH_TYPED,
-                                             initial_vectors=initial, progress=self.progress)
-                notes.append(f"torch: {figures['processes']} process(es), {figures['allreduce_mb_per_rank']:.1f} "
-                             "MB all-reduced per rank")
-            else:
-                typed = train_typed(corpus.path, config, typed=self.params.trainer == "numba-typed",
-                                    initial_vectors=initial)
-            tokens, inputs, outputs = typed.tokens, typed.inputs, typed.outputs
-            seconds, speed, losses = typed.seconds, typed.words_per_second, typed.epoch_losses
-        embeddings = Embeddings.from_tokens(tokens, inputs, outputs, self.source.graph)
-        return TrainingReport(corpus, {"walks": walked, "train": seconds}, speed, losses,
-                              notes), embeddings
+        trained = train_vectors(corpus.path, config, self.params.trainer, self.params.torch,
+                                initial_vectors=initial, progress=self.progress)
+        if trained.gensim_model is not None:
+            self.gensim_model = trained.gensim_model
+        embeddings = Embeddings.from_tokens(trained.tokens, trained.inputs, trained.outputs, self.source.graph)
+        return TrainingReport(corpus, {"walks": walked, "train": trained.seconds}, trained.words_per_second,
+                              trained.epoch_losses, trained.notes), embeddings
 
     def _initial_vectors(self, train: InteractionMatrix) -> dict[str, np.ndarray]:
         baseline = self.item2vec

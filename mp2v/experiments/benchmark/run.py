@@ -76,7 +76,7 @@ class BenchmarkConfig:
         if self.trainer == Trainer.GENSIM:
             return {}
         chosen: dict[str, Any] = {"trainer": str(self.trainer)}
-        if self.trainer in (Trainer.TORCH, Trainer.TORCH_TYPED):
+        if self.trainer.uses_torch:
             chosen |= {"device": str(self.torch.device), "processes": self.torch.processes}
         return chosen
 
@@ -328,7 +328,7 @@ class Benchmark:
         # metapath2vec++ (type-aware negatives, own kernel) as the same ensemble; validation picks the trainer.
         if self.config.typed_validation and not self.config.fast:
             self.log("the chosen ensemble with type-aware negatives (metapath2vec++)")
-            typed = "torch-typed" if self.config.trainer in (Trainer.TORCH, Trainer.TORCH_TYPED) else "numba-typed"
+            typed = "torch-typed" if self.config.trainer.uses_torch else "numba-typed"
             ensemble_trials.append(self._validate("MP2V", fit, {**chosen.params, "trainer": typed}))
             chosen = max(ensemble_trials, key=Trial.score)
         search.trials += ensemble_trials
