@@ -49,6 +49,8 @@ class Mp2vSpec:
     trainer: Trainer = Trainer.GENSIM
     #: Device, processes and batching of the torch trainers (recorded in the run's params only for them).
     torch: TorchOptions = TorchOptions()
+    #: Training interactions as ``user item`` sentences, this many per epoch, beside the walks (0: none).
+    interaction_pairs: int = 0
 
     def __post_init__(self) -> None:
         # Plain strings (search spaces, hand-written configs) become the enums; a typo lists the choices.
@@ -151,10 +153,13 @@ class Experiment:
             params["trainer"] = spec.trainer
         if spec.trainer.uses_torch:
             params["torch"] = asdict(spec.torch)
+        if spec.interaction_pairs:  # likewise only when set
+            params["interaction_pairs"] = spec.interaction_pairs
         key = self.cache_key(spec.name, stage, params)
         source = GraphWalks(self.runner, spec.walk, self.model, self.split.user_ids, self.split.item_ids, exclusion)
         mp2v_params = Mp2vParams(train=spec.train, scoring=spec.scoring, trainer=spec.trainer, torch=spec.torch,
-                                 initialise_from_item2vec=spec.initialise_from_item2vec)
+                                 initialise_from_item2vec=spec.initialise_from_item2vec,
+                                 interaction_pairs=spec.interaction_pairs)
         stored = self.store.find(key) if reuse else None
         if stored is not None:
             reused = MP2V(mp2v_params, source).use_embeddings(stored.embeddings, data.train)

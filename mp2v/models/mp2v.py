@@ -31,6 +31,7 @@ from mp2v.types import IndexArray, InteractionMatrix, ScoringRule, Trainer
 from mp2v.walks.config import HoldoutExclusion, WalkConfig
 from mp2v.walks.csr import HopCsr
 from mp2v.walks.memory_engine import walk_matrix
+from mp2v.walks.pairs import interleave_pairs
 
 if TYPE_CHECKING:
     from gensim.models import Word2Vec
@@ -144,8 +145,12 @@ class Mp2vParams:
     initialise_from_item2vec: bool = False
     #: Device, processes and batching of the "torch" / "torch-typed" trainers (ignored by the others).
     torch: TorchOptions = TorchOptions()
+    #: Each training interaction as a sentence ``user item``, this many times per epoch, mixed into the walks
+    #: (mp2v.walks.pairs); 0: the walks alone.
+    interaction_pairs: int = 0
 
     def __post_init__(self) -> None:
+        check_int("Mp2vParams", "interaction_pairs", self.interaction_pairs, 0)
         for name, kind in (("trainer", Trainer), ("scoring", ScoringRule)):
             value = getattr(self, name)
             if value not in {member.value for member in kind}:
@@ -213,8 +218,18 @@ class MP2V(BaseRecommender):
         walked = time.monotonic() - started
         initial = self._initial_vectors(train) if self.params.initialise_from_item2vec else None
         config = self.params.train
-        trained = train_vectors(corpus.path, config, self.params.trainer, self.params.torch,
+        corpus_file = corpus.path
+        if self.params.interaction_pairs:
+            corpus_file = corpus.path.with_name(corpus.path.stem + "-pairs" + corpus.path.suffix)
+            graph = self.source.graph
+            interleave_pairs(corpus.path, corpus_file, train,
+                             np.array([graph.token(graph.user_label, u) for u in self.source.user_ids.tolist()]),
+                             np.array([graph.token(graph.item_label, i) for i in self.source.item_ids.tolist()]),
+                             repeats=self.params.interaction_pairs, seed=config.seed)
+        trained = train_vectors(corpus_file, config, self.params.trainer, self.params.torch,
                                 initial_vectors=initial, progress=self.progress)
+        if corpus_file != corpus.path:
+            corpus_file.unlink(missing_ok=True)  # the walks are kept; the pairs are rebuilt from the matrix
         if trained.gensim_model is not None:
             self.gensim_model = trained.gensim_model
         embeddings = Embeddings.from_tokens(trained.tokens, trained.inputs, trained.outputs, self.source.graph)

@@ -43,10 +43,10 @@ N_USERS, N_ITEMS = 24, 18
 COLD = (5, 17)
 
 
-def _mp2v(trainer: str) -> Recommender:
+def _mp2v(trainer: str, interaction_pairs: int = 0) -> Recommender:
     walks = MatrixWalks(np.arange(N_USERS), np.arange(N_ITEMS), walks_per_node=4, walk_length=12, seed=3)
     params = Mp2vParams(train=TrainConfig(dimensions=8, window=2, epochs=2, workers=1, seed=3),
-                        trainer=trainer)  # type: ignore[arg-type]
+                        trainer=trainer, interaction_pairs=interaction_pairs)  # type: ignore[arg-type]
     return MP2V(params, walks)
 
 
@@ -80,6 +80,7 @@ MODELS: dict[str, Callable[[], Recommender]] = {
     "item2vec": lambda: Item2Vec(Item2VecParams(dim=8, window=2, epochs=2, seed=3, workers=1, shuffles=1)),
     "mp2v-gensim": lambda: _mp2v("gensim"),
     "mp2v-numba": lambda: _mp2v("numba"),
+    "mp2v-interaction-pairs": lambda: _mp2v("gensim", interaction_pairs=2),
     "eges": _eges,
 }
 PARAMS = [pytest.param(name, id=name) for name in MODELS]

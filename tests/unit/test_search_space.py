@@ -14,7 +14,8 @@ def test_edges_are_flagged_except_at_natural_limits() -> None:
 
 def test_every_mp2v_axis_starts_inside_its_grid() -> None:
     for axis, values in MP2V_SPACE.axes:
-        if axis in RESCORING_AXES:  # absent from the start (old trial keys stay valid): first value = off
-            assert axis not in MP2V_SPACE.start and values[0] == 0.0
+        if axis in (*RESCORING_AXES, "interaction_pairs"):
+            # Absent from the start (old trial keys stay valid): the first value is "off".
+            assert axis not in MP2V_SPACE.start and values[0] == 0
             continue
         assert MP2V_SPACE.start[axis] in values, axis

@@ -67,6 +67,7 @@ def mp2v_spec(model: GraphModel, params: dict[str, Any], seed: int, name: str) -
     return Mp2vSpec(name, walk, train, scoring=params["scoring"],
                     initialise_from_item2vec=params.get("init", "random") != "random",
                     trainer=params.get("trainer", "gensim"),
+                    interaction_pairs=int(params.get("interaction_pairs", 0)),
                     torch=TorchOptions(device=params.get("device", "auto"), processes=params.get("processes", 1)))
 
 

@@ -18,7 +18,7 @@ DATA_BOUNDED = {"factors": "users", "dimensions": "users", "dim": "users", "k": 
 #: Axes that only change how a trained model scores (its runs are reused), so they cost an evaluation each.
 RESCORING_AXES = ("popularity_prior",)
 #: MP2V axes a fast run keeps (the ones that moved the choice most on Last.fm validation).
-FAST_MP2V_AXES = ("dimensions", "negative", "ns_exponent", "window", "popularity_prior")
+FAST_MP2V_AXES = ("dimensions", "negative", "ns_exponent", "window", "popularity_prior", "interaction_pairs")
 
 
 @dataclass(frozen=True)
@@ -139,9 +139,12 @@ MP2V_SPACE = SearchSpace(
      ("schedule", [None, "5x10@0.025", "20x3@0.025", "20x2@0.025", "20x5@0.0125", "40x2@0.0125",
                    "10x10@0.0125", "10x3@0.05"]),
      ("init", ["random", "item2vec", "item2vec-frozen"]),
-     # Not in ``start`` (absent = 0), so trials recorded before this axis existed keep their keys.
-     ("popularity_prior", [0.0, 0.1, 0.25, 0.5, 1.0])],
-    passes=2, limits={"window": (1, None), "sample": (0.0, None), "popularity_prior": (0.0, None)})
+     # Not in ``start`` (absent = 0), so trials recorded before these axes existed keep their keys.
+     ("popularity_prior", [0.0, 0.1, 0.25, 0.5, 1.0]),
+     # The training interactions as ``user item`` sentences, this many per epoch (mp2v.walks.pairs).
+     ("interaction_pairs", [0, 1, 2, 4])],
+    passes=2, limits={"window": (1, None), "sample": (0.0, None), "popularity_prior": (0.0, None),
+                      "interaction_pairs": (0, None)})
 
 #: Seed ensembles tried on the best MP2V configuration (scores summed over independently trained models).
 ENSEMBLE_SIZES = [1, 3, 5, 8, 12, 16]
