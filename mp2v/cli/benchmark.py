@@ -47,8 +47,8 @@ def benchmark_command(
                               "metapath2vec++ validation, ensembles of 1 and 4; the report lists what it left out."),
     typed_validation: bool = typer.Option(True, "--typed-validation/--no-typed-validation",
                                           help="Validate the chosen ensemble with type-aware negatives too."),
-    fair: bool = typer.Option(True, "--fair/--no-fair", help="Also fit iALS and BPR as seed ensembles of the "
-                              "chosen MP2V ensemble's size (ensemble vs ensemble)."),
+    fair: bool = typer.Option(True, "--fair/--no-fair", help="Also fit iALS, BPR (and LightGCN) as seed ensembles "
+                              "of the chosen MP2V ensemble's size (ensemble vs ensemble)."),
     trainer: Trainer = typer.Option(Trainer.GENSIM, help="Skip-gram trainer of the MP2V fits: gensim, numba, "
                                     "numba-typed, torch or torch-typed (PyTorch, the gnn extra)."),
     device: Device = typer.Option(Device.AUTO, help="torch trainers: cpu, cuda, or auto (a GPU when present)."),

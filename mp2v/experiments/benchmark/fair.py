@@ -112,8 +112,9 @@ def fair_section(outcome: BenchmarkOutcome, chart: Path) -> list[str]:
         "",
         f"One model against one model (reference: {outcome.ablation_reference}), and the chosen MP2V seed "
         f"ensemble ({size} models, scores summed) against seed ensembles of {size} models of each seeded "
-        "baseline (iALS, BPR; EASE, RP3beta and the KNNs are deterministic, so an ensemble of them is the model "
-        "itself). Paired per-user Wilcoxon tests; fit s = the test-stage fit on this shared machine.",
+        "baseline (iALS, BPR, LightGCN when installed; EASE, RP3beta and the KNNs are deterministic, so an "
+        "ensemble of them is the model itself). Paired per-user Wilcoxon tests; fit s = the test-stage fit on this "
+        "shared machine.",
         "",
         "### Single models",
         "",

@@ -62,7 +62,7 @@ class BenchmarkConfig:
     fast: bool = False
     #: Validate the chosen MP2V ensemble again with type-aware negatives (metapath2vec++).
     typed_validation: bool = True
-    #: Seed ensembles of the seeded baselines (iALS, BPR) of the size of the chosen MP2V ensemble.
+    #: Seed ensembles of the seeded baselines (iALS, BPR, LightGCN) of the size of the chosen MP2V ensemble.
     fair: bool = True
     #: How many times a choice on a grid edge may extend that grid by one step.
     widen: int = 2
@@ -270,26 +270,43 @@ class Benchmark:
 
             params = {**searches[display].best, "seeds": size}
             results.append(self.test(f"{display} x{size}", fit, params))
+        if "LightGCN" in searches:  # the optional GNN baseline, seeded by its ``seed`` field
+            gnn_fit = self._lightgcn_fit()
+            if gnn_fit is not None:
+                def gnn_ensemble(params: dict[str, Any], stage: Stage) -> FittedMethod:
+                    single = {k: v for k, v in params.items() if k != "seeds"}
+                    members = [gnn_fit({**single, "seed": offset}, stage) for offset in range(size)]
+                    timings = {"fit": sum(m.timings.get("fit", 0.0) for m in members)}
+                    return FittedMethod(f"LightGCN x{size}", methods.summed_scores(members),
+                                        {"members": size, **single}, timings)
+
+                results.append(self.test(f"LightGCN x{size}", gnn_ensemble,
+                                         {**searches["LightGCN"].best, "seeds": size}))
         return results
 
-    def _gnn(self, searches: dict[str, SearchResult]) -> list[MethodResult]:
+    def _lightgcn_fit(self) -> Fit | None:
+        """Fit of LightGCN from its flat parameters; None when the optional ``mp2v[gnn]`` extra is missing."""
         import importlib
 
         try:
             lightgcn = importlib.import_module("mp2v.models.lightgcn")
         except ModuleNotFoundError:
-            return []
+            return None
         if not torch_available():
-            self.log("LightGCN skipped: the optional extra is not installed (pip install 'mp2v[gnn]')")
-            return []
-        space = GNN_SPACE
+            return None
         exp = self.experiment
 
         def fit(params: dict[str, Any], stage: Stage) -> FittedMethod:
-            model = lightgcn.LightGCN(lightgcn.LightGCNParams(**params))
-            return exp.fit_baseline("LightGCN", model, stage)
+            return exp.fit_baseline("LightGCN", lightgcn.LightGCN(lightgcn.LightGCNParams(**params)), stage)
 
-        searches["LightGCN"] = self.search("LightGCN", space, fit)
+        return fit
+
+    def _gnn(self, searches: dict[str, SearchResult]) -> list[MethodResult]:
+        fit = self._lightgcn_fit()
+        if fit is None:
+            self.log("LightGCN skipped: the optional extra is not installed (pip install 'mp2v[gnn]')")
+            return []
+        searches["LightGCN"] = self.search("LightGCN", GNN_SPACE, fit)
         return [self.test("LightGCN", fit, searches["LightGCN"].best)]
 
     def _mp2v(self, searches: dict[str, SearchResult]) -> tuple[list[MethodResult], list[MethodResult]]:
