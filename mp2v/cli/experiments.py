@@ -58,6 +58,8 @@ def evaluate_command(
                                                          "torch / torch-typed (PyTorch, the gnn extra)."),
     device: Device = typer.Option(Device.AUTO, help="torch trainers: cpu, cuda, or auto (a GPU when present)."),
     processes: int = typer.Option(1, min=1, help="torch trainers: torch.distributed ranks on this machine."),
+    interaction_pairs: int = typer.Option(0, min=0, help="Also train on each training interaction as a 'user "
+                                                         "item' sentence, this many times per epoch."),
     reuse: bool = typer.Option(True, "--reuse/--fresh", help="Reuse identical stored runs."),
     kuairec_small_matrix: Path = typer.Option(None, help="KuaiRec: the small_matrix.csv to judge on."),
 ) -> None:
@@ -68,7 +70,8 @@ def evaluate_command(
         stage=stage, methods=tuple(method) if method else DEFAULT_METHODS, seed=seed, reuse=reuse,
         metapaths=tuple(parse_metapath(m) for m in metapath) if metapath else None,
         walks_per_node=walks_per_node, walk_length=walk_length, train=train, trainer=trainer,
-        torch=TorchOptions(device=device, processes=processes), kuairec_small_matrix=kuairec_small_matrix)
+        torch=TorchOptions(device=device, processes=processes), kuairec_small_matrix=kuairec_small_matrix,
+        interaction_pairs=interaction_pairs)
     current = settings()
     with runner(current) as checked:
         outcome = evaluate(checked, current, config)

@@ -51,6 +51,8 @@ class EvaluationConfig:
     trainer: Trainer = Trainer.GENSIM
     #: Device and processes of the torch trainers.
     torch: TorchOptions = TorchOptions()
+    #: Training interactions as ``user item`` sentences per epoch, mixed into the walks (0: walks only).
+    interaction_pairs: int = 0
     #: The production baseline's settings (None: mp2v.models.item2vec.PRODUCTION_PARAMS).
     item2vec: Item2VecParams | None = None
     #: KuaiRec: the small_matrix.csv to judge on (default: the loaded folder, recorded by the loader).
@@ -117,9 +119,9 @@ def mp2v_specs(model: GraphModel, config: EvaluationConfig) -> dict[str, Mp2vSpe
     walk = {"walks_per_node": config.walks_per_node, "walk_length": config.walk_length, "seed": config.seed}
     return {
         "MP2V": Mp2vSpec("MP2V", WalkConfig(metapaths=metapaths, weighted=False, **walk), config.train,  # type: ignore[arg-type]
-                         trainer=config.trainer, torch=config.torch),
+                         trainer=config.trainer, torch=config.torch, interaction_pairs=config.interaction_pairs),
         "R-MP2V": Mp2vSpec("R-MP2V", WalkConfig(metapaths=metapaths, weighted=True, **walk), config.train,  # type: ignore[arg-type]
-                           trainer=config.trainer, torch=config.torch),
+                           trainer=config.trainer, torch=config.torch, interaction_pairs=config.interaction_pairs),
     }
 
 
