@@ -113,3 +113,21 @@ def test_served_rankings_match_offline_rankings(db: QueryRunner, settings: Setti
         server.similar(5)
     with pytest.raises(ConfigError, match="no run is served in slot 'bpr'"):
         Server(db, model, "bpr")
+
+
+def test_interaction_pairs_join_the_walks_and_key_the_run(db: QueryRunner, settings: Settings) -> None:
+    """``interaction_pairs``: the training interactions as extra sentences; a run of its own, walks kept as is."""
+    two_communities(db)
+    config = replace(CONFIG, methods=("R-MP2V",), interaction_pairs=2)
+    outcome = evaluate(db, settings, config, progress=False)
+    result = next(r for r in outcome.results if r.name == "R-MP2V")
+    assert result.metrics["recall@20"] > 0.9  # still learns the planted communities
+    runs = RunStore(settings.paths.runs)
+    stored = runs.load(result.run_id)
+    assert stored.metadata["params"]["interaction_pairs"] == 2
+    corpus = next(settings.paths.home.rglob(stored.metadata["corpus"]))
+    # The kept corpus is the walks alone (pair lines have two tokens; walks here have 20); the mixed file is gone.
+    assert all(len(line.split()) > 2 for line in corpus.read_text().splitlines())
+    assert not list(settings.paths.home.rglob("*-pairs.txt"))
+    plain = evaluate(db, settings, replace(config, interaction_pairs=0), progress=False)
+    assert next(r for r in plain.results if r.name == "R-MP2V").run_id != result.run_id
