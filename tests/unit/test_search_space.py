@@ -19,3 +19,27 @@ def test_every_mp2v_axis_starts_inside_its_grid() -> None:
             assert axis not in MP2V_SPACE.start and values[0] == 0
             continue
         assert MP2V_SPACE.start[axis] in values, axis
+
+
+def test_a_search_where_no_value_of_an_axis_absent_from_the_start_wins_finishes() -> None:
+    """Axes added after trials were recorded (prior, pairs) are absent from the start; when none of their
+    values improves, the chosen settings lack the axis: that reads as its first ("off") value, not an error."""
+    from mp2v.experiments.benchmark.run import Benchmark, BenchmarkConfig
+    from mp2v.experiments.benchmark.trials import Trial
+
+    space = SearchSpace({"dim": 128}, [("dim", [64, 128, 256]), ("extra", [0, 1, 2, 4]), ("free", [5, 10, 20])],
+                        limits={"extra": (0, None)})
+    assert space.at_edge({"dim": 128}) == ["free"]  # absent "free" sits at 5, its lower edge
+    bench = Benchmark.__new__(Benchmark)
+    bench.config, bench.log = BenchmarkConfig(widen=1), lambda _: None
+    bench.split = type("Split", (), {"shape": (1000, 1000)})()  # type: ignore[assignment]
+
+    def validate(name: str, fit: object, params: dict[str, object]) -> Trial:
+        # Only the start's dimension scores well; every "extra" and "free" value scores worse.
+        score = 1.0 if params == {"dim": 128} else 0.5
+        return Trial(name, "validation", dict(params), {"recall@20": score}, 0.0, repr(sorted(params.items())))
+
+    bench._validate = validate  # type: ignore[method-assign]
+    result = bench.search("M", space, fit=lambda params, stage: None)  # type: ignore[arg-type,return-value]
+    assert result.best == {"dim": 128}
+    assert result.at_edge == ["free"]  # widened once (to 2.5, worse) and still at its edge: flagged

@@ -181,11 +181,12 @@ class Benchmark:
         while not self.config.quick and (edges := [a for a in space.at_edge(best) if widened.get(a, 0) < limit]):
             axis = edges[0]
             widened[axis] = widened.get(axis, 0) + 1
+            current = best.get(axis, dict(space.axes)[axis][0])  # absent: the axis's first ("off") value
             space, value = space.widened(axis, best)
             if value is None:
                 widened[axis] = limit
                 continue
-            self.log(f"  {name}: {axis}={best[axis]} is on its grid's edge; trying {axis}={value}")
+            self.log(f"  {name}: {axis}={current} is on its grid's edge; trying {axis}={value}")
             trial = self._validate(name, fit, {**best, axis: value})
             seen.append(trial)
             if trial.score() > best_trial.score() + 1e-12:

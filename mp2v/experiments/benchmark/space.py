@@ -30,13 +30,15 @@ class SearchSpace:
     limits: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
 
     def at_edge(self, best: dict[str, Any]) -> list[str]:
-        """Numeric axes whose chosen value is the first or last of its grid, unless that is the axis's limit."""
+        """Numeric axes whose chosen value is the first or last of its grid, unless that is the axis's limit.
+        An axis absent from ``best`` (one not in the start that no value of improved) is at its first value."""
         edges = []
         for axis, values in self.axes:
             if len(values) <= 2 or not isinstance(values[0], int | float) or isinstance(values[0], bool):
                 continue
             low, high = self.limits.get(axis, (None, None))
-            if (best[axis] == values[0] and values[0] != low) or (best[axis] == values[-1] and values[-1] != high):
+            chosen = best.get(axis, values[0])
+            if (chosen == values[0] and values[0] != low) or (chosen == values[-1] and values[-1] != high):
                 edges.append(axis)
         return edges
 
@@ -66,7 +68,7 @@ class SearchSpace:
         if len(values) < 2 or not isinstance(values[0], int | float) or isinstance(values[0], bool):
             return self, None
         low, high = self.limits.get(axis, (None, None))
-        upper = best[axis] == values[-1]
+        upper = best.get(axis, values[0]) == values[-1]
         edge, inner = (values[-1], values[-2]) if upper else (values[0], values[1])
         # The grid's own ratio (geometric grids), or its own step where a ratio means nothing.
         new = edge * edge / inner if edge > 0 and inner > 0 else edge + (edge - inner)
