@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mp2v.experiments.benchmark.space import MP2V_SPACE, RESCORING_AXES, SearchSpace
+from mp2v.experiments.benchmark.space import MP2V_SPACE, NEUTRAL, SearchSpace, canonical
 
 
 def test_edges_are_flagged_except_at_natural_limits() -> None:
@@ -14,9 +14,8 @@ def test_edges_are_flagged_except_at_natural_limits() -> None:
 
 def test_every_mp2v_axis_starts_inside_its_grid() -> None:
     for axis, values in MP2V_SPACE.axes:
-        if axis in (*RESCORING_AXES, "interaction_pairs"):
-            # Absent from the start (old trial keys stay valid): the first value is "off".
-            assert axis not in MP2V_SPACE.start and values[0] == 0
+        if axis in NEUTRAL:  # absent from the start (old trial keys stay valid); absence means the neutral value
+            assert axis not in MP2V_SPACE.start and NEUTRAL[axis] in values, axis
             continue
         assert MP2V_SPACE.start[axis] in values, axis
 
@@ -43,3 +42,13 @@ def test_a_search_where_no_value_of_an_axis_absent_from_the_start_wins_finishes(
     result = bench.search("M", space, fit=lambda params, stage: None)  # type: ignore[arg-type,return-value]
     assert result.best == {"dim": 128}
     assert result.at_edge == ["free"]  # widened once (to 2.5, worse) and still at its edge: flagged
+
+
+def test_params_at_their_neutral_value_key_the_same_trial_as_params_without_them() -> None:
+    start = dict(MP2V_SPACE.start)
+    assert canonical({**start, "popularity_prior": 0.0, "interaction_pairs": 0, "trainer": "gensim",
+                      "extra_walk_share": 0.5}) == start
+    assert canonical({**start, "interaction_pairs": 2})["interaction_pairs"] == 2
+    # A neutral value inside the grid (0.5 of 0.25-1.0) is neither edge; absence reads as that value.
+    space = SearchSpace({}, [("extra_walk_share", [0.25, 0.5, 1.0])])
+    assert space.at_edge({}) == [] and space.at_edge({"extra_walk_share": 1.0}) == ["extra_walk_share"]

@@ -26,10 +26,12 @@ from mp2v.walks.run import default_metapath
 EXTRA_WALK_SHARE = 0.5
 
 
-def metapaths_for(model: GraphModel, mix: str, walks_per_node: int) -> tuple[Metapath, ...]:
-    """``uiu`` plus optional ``features`` (through tags/categories) and ``follows`` metapaths."""
+def metapaths_for(model: GraphModel, mix: str, walks_per_node: int,
+                  extra_share: float = EXTRA_WALK_SHARE) -> tuple[Metapath, ...]:
+    """``uiu`` plus optional ``features`` (through tags/categories) and ``follows`` metapaths, each with
+    ``extra_share`` x the main metapath's walks per node."""
     u, i, t = model.user_label, model.item_label, model.interaction_type
-    extra = max(1, round(walks_per_node * EXTRA_WALK_SHARE))
+    extra = max(1, round(walks_per_node * extra_share))
     paths = [default_metapath(model)]
     parts = mix.split("+")
     if parts[0] != "uiu" or not set(parts[1:]) <= {"features", "follows"}:
@@ -57,7 +59,8 @@ def apply_schedule(params: dict[str, Any]) -> dict[str, Any]:
 def mp2v_spec(model: GraphModel, params: dict[str, Any], seed: int, name: str) -> Mp2vSpec:
     params = apply_schedule(params)
     walk = WalkConfig(
-        metapaths=metapaths_for(model, params["metapaths"], params["walks_per_node"]),
+        metapaths=metapaths_for(model, params["metapaths"], params["walks_per_node"],
+                                float(params.get("extra_walk_share", EXTRA_WALK_SHARE))),
         walks_per_node=params["walks_per_node"], walk_length=params["walk_length"], start=params["start"],
         weighted=params["weighted"], seed=seed)
     train = TrainConfig(dimensions=params["dimensions"], window=params["window"], negative=params["negative"],

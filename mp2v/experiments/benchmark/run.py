@@ -22,8 +22,10 @@ from mp2v.experiments.benchmark.space import (
     FAST_MP2V_AXES,
     GNN_SPACE,
     MP2V_SPACE,
+    NEUTRAL,
     PRODUCTION_SPACE,
     SearchSpace,
+    canonical,
     fast,
     quick,
 )
@@ -149,7 +151,7 @@ class Benchmark:
             result = self.experiment.evaluate(fit(params, Stage.VALIDATION), Stage.VALIDATION, ks=(10, 20, 50, 100))
             return result.metrics, result.notes
 
-        trial = self.trials.run(name, "validation", params, evaluate)
+        trial = self.trials.run(name, "validation", canonical(params), evaluate)
         self.log(f"  {name} {_short(params)}: R@20 {trial.metrics['recall@20']:.4f} "
                  f"N@20 {trial.metrics['ndcg@20']:.4f} ({trial.seconds:.0f} s)")
         return trial
@@ -181,7 +183,7 @@ class Benchmark:
         while not self.config.quick and (edges := [a for a in space.at_edge(best) if widened.get(a, 0) < limit]):
             axis = edges[0]
             widened[axis] = widened.get(axis, 0) + 1
-            current = best.get(axis, dict(space.axes)[axis][0])  # absent: the axis's first ("off") value
+            current = best.get(axis, NEUTRAL.get(axis, dict(space.axes)[axis][0]))
             space, value = space.widened(axis, best)
             if value is None:
                 widened[axis] = limit
@@ -198,6 +200,7 @@ class Benchmark:
     # -- test ------------------------------------------------------------------------------------
     def test(self, name: str, fit: Fit, params: dict[str, Any]) -> MethodResult:
         """Fit on train + validation with the chosen settings and judge once on test (cached on disk)."""
+        params = canonical(params)
         cached = self.results.get(name, params)
         if cached is not None:
             return cached
@@ -335,6 +338,8 @@ class Benchmark:
             space = _without_mix(space, "features")
         if not _has_relationships(self.runner, self.model.follow_type):
             space = _without_mix(space, "follows")
+        if self.config.trainer != Trainer.GENSIM:  # the user named the trainer: the search keeps it
+            space = replace(space, axes=[(name, values) for name, values in space.axes if name != "trainer"])
         search = self.search("MP2V", space, fit, fast_axes=FAST_MP2V_AXES)
         best = dict(search.best)
         sizes = (ENSEMBLE_SIZES[:2] if self.config.quick else FAST_ENSEMBLE_SIZES if self.config.fast

@@ -17,6 +17,11 @@ from typing import Any
 DATA_BOUNDED = {"factors": "users", "dimensions": "users", "dim": "users", "k": "users", "top_k": "items"}
 #: Axes that only change how a trained model scores (its runs are reused), so they cost an evaluation each.
 RESCORING_AXES = ("popularity_prior",)
+#: Axes added after trials were recorded, absent from the start, and the value that absence means: params at
+#: these values are dropped before keying a trial (``canonical``), so old trials keep their keys and a value
+#: equal to the absent one is the same trial.
+NEUTRAL: dict[str, Any] = {"popularity_prior": 0.0, "interaction_pairs": 0, "extra_walk_share": 0.5,
+                           "trainer": "gensim"}
 #: MP2V axes a fast run keeps (the ones that moved the choice most on Last.fm validation).
 FAST_MP2V_AXES = ("dimensions", "negative", "ns_exponent", "window", "popularity_prior", "interaction_pairs")
 
@@ -31,13 +36,13 @@ class SearchSpace:
 
     def at_edge(self, best: dict[str, Any]) -> list[str]:
         """Numeric axes whose chosen value is the first or last of its grid, unless that is the axis's limit.
-        An axis absent from ``best`` (one not in the start that no value of improved) is at its first value."""
+        An axis absent from ``best`` (one not in the start that no value of improved) is at its NEUTRAL value."""
         edges = []
         for axis, values in self.axes:
             if len(values) <= 2 or not isinstance(values[0], int | float) or isinstance(values[0], bool):
                 continue
             low, high = self.limits.get(axis, (None, None))
-            chosen = best.get(axis, values[0])
+            chosen = best.get(axis, NEUTRAL.get(axis, values[0]))
             if (chosen == values[0] and values[0] != low) or (chosen == values[-1] and values[-1] != high):
                 edges.append(axis)
         return edges
@@ -68,7 +73,7 @@ class SearchSpace:
         if len(values) < 2 or not isinstance(values[0], int | float) or isinstance(values[0], bool):
             return self, None
         low, high = self.limits.get(axis, (None, None))
-        upper = best.get(axis, values[0]) == values[-1]
+        upper = best.get(axis, NEUTRAL.get(axis, values[0])) == values[-1]
         edge, inner = (values[-1], values[-2]) if upper else (values[0], values[1])
         # The grid's own ratio (geometric grids), or its own step where a ratio means nothing.
         new = edge * edge / inner if edge > 0 and inner > 0 else edge + (edge - inner)
@@ -141,15 +146,25 @@ MP2V_SPACE = SearchSpace(
      ("schedule", [None, "5x10@0.025", "20x3@0.025", "20x2@0.025", "20x5@0.0125", "40x2@0.0125",
                    "10x10@0.0125", "10x3@0.05"]),
      ("init", ["random", "item2vec", "item2vec-frozen"]),
-     # Not in ``start`` (absent = 0), so trials recorded before these axes existed keep their keys.
+     # Not in ``start`` (absent = their NEUTRAL value), so trials recorded before these axes existed keep their keys.
      ("popularity_prior", [0.0, 0.1, 0.25, 0.5, 1.0]),
      # The training interactions as ``user item`` sentences, this many per epoch (mp2v.walks.pairs).
-     ("interaction_pairs", [0, 1, 2, 4])],
+     ("interaction_pairs", [0, 1, 2, 4]),
+     # Walks through tags / follows per node, as a share of the main metapath's (per-metapath weights).
+     ("extra_walk_share", [0.25, 0.5, 1.0]),
+     # Type-aware negatives (metapath2vec++) for one model, not only for the chosen ensemble (dropped from the
+     # space when `mp2v benchmark --trainer` names another trainer).
+     ("trainer", ["gensim", "numba-typed"])],
     passes=2, limits={"window": (1, None), "sample": (0.0, None), "popularity_prior": (0.0, None),
-                      "interaction_pairs": (0, None)})
+                      "interaction_pairs": (0, None), "extra_walk_share": (0.0, None)})
 
 #: Seed ensembles tried on the best MP2V configuration (scores summed over independently trained models).
 ENSEMBLE_SIZES = [1, 3, 5, 8, 12, 16]
+
+
+def canonical(params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` without the axes that sit at their NEUTRAL value (the key a trial is stored under)."""
+    return {k: v for k, v in params.items() if not (k in NEUTRAL and v == NEUTRAL[k])}
 
 
 def quick(space: SearchSpace, values_per_axis: int = 2, axes: int = 2) -> SearchSpace:
@@ -168,7 +183,7 @@ def fast(space: SearchSpace, keep: tuple[str, ...] | None = None, reach: int = 1
         if name in RESCORING_AXES:
             axes.append((name, values))  # no training per value: the whole grid costs little
             continue
-        start = space.start.get(name, values[0])  # an axis absent from the start is at its first value
+        start = space.start.get(name, NEUTRAL.get(name, values[0]))  # an axis absent from the start: its neutral
         at = values.index(start) if start in values else len(values) // 2
         axes.append((name, values[max(0, at - reach):at + reach + 1]))
     return replace(space, axes=axes, passes=1)
