@@ -1,0 +1,129 @@
+"""Validation probes behind docs/training.md and docs/benchmark.md's third round: ideas for one MP2V model.
+
+Both read the Last.fm holdout split of ``mp2v benchmark`` (seed 42; the loaded database and its benchmark
+folder, whose stored runs they reuse) and judge on validation only; test is never read::
+
+    python -m bench.quality_probes pairs 0 1 2 4 8   # best single configuration with n interaction pairs,
+                                                      # each model also scored with the symmetric score
+    python -m bench.quality_probes growth 0 2 8      # gain from 25 % more training rows: iALS vs R-MP2V
+
+``pairs`` fits the holdout benchmark's chosen single configuration (``BEST``, results/lastfm.md) with
+``interaction_pairs`` = n and prints validation Recall / NDCG@20, then the same vectors scored with the
+reverse (user output . item input) and the symmetric (dot + reverse) score. ``growth`` drops 20 % of every
+user's tuning rows (seeded), fits iALS (the benchmark's choice) and R-MP2V on in-memory user-item walks with
+n pairs on the 80 % and on all rows, and prints what each gains on the same validation rows (the dropped
+rows are excluded from the ranking, so they are not counted against the smaller fit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from mp2v.config import load_settings
+from mp2v.db.runner import QueryRunner
+from mp2v.embeddings.store import Embeddings
+from mp2v.evaluation.stages import Stage
+from mp2v.experiments.benchmark import methods
+from mp2v.experiments.benchmark.run import Benchmark, BenchmarkConfig
+from mp2v.experiments.experiment import Experiment, FittedMethod
+from mp2v.models import make_baseline
+from mp2v.models.mp2v import MP2V, AlignedScores, MatrixWalks, Mp2vParams
+from mp2v.training.gensim_sgns import TrainConfig
+from mp2v.types import ScoringRule
+
+#: The holdout benchmark's chosen single MP2V configuration (results/lastfm.md, 2026-11-30 run).
+BEST: dict[str, Any] = dict(
+    metapaths="uiu+features", weighted=True, walks_per_node=10, walk_length=40, start="users", dimensions=512,
+    window=3, negative=10, ns_exponent=0.0, epochs=5, alpha=0.025, sample=0.0, scoring="dot",
+    schedule="20x5@0.0125", init="item2vec")
+#: iALS as the holdout benchmark chose it on validation (results/lastfm.md).
+IALS = dict(factors=1536, regularization=100.0, alpha=10.0, iterations=3)
+
+
+def _validate(experiment: Experiment, name: str, score: Any) -> dict[str, float]:
+    return experiment.evaluate(FittedMethod(name, score, {}, {}), Stage.VALIDATION, ks=(10, 20)).metrics
+
+
+def _line(label: str, metrics: dict[str, float], seconds: float | None = None) -> str:
+    took = f" ({seconds:.0f} s)" if seconds is not None else ""
+    return f"{label}: R@20 {metrics['recall@20']:.4f} N@20 {metrics['ndcg@20']:.4f}{took}"
+
+
+def probe_pairs(experiment: Experiment, counts: list[int]) -> None:
+    data = experiment.split.stage(Stage.VALIDATION)
+    for count in counts:
+        started = time.monotonic()
+        fitted = methods.fit_mp2v(experiment, {**BEST, "interaction_pairs": count}, Stage.VALIDATION,
+                                  name="MP2V-probe")
+        print(_line(f"pairs={count} dot", _validate(experiment, "dot", fitted.score), time.monotonic() - started),
+              flush=True)
+        if fitted.run is None:
+            continue
+        vectors: Embeddings = fitted.run.embeddings
+        variants = {
+            "reverse": replace(vectors, user_input=vectors.user_output, item_output=vectors.item_input),
+            "symmetric": replace(vectors, user_input=np.hstack([vectors.user_input, vectors.user_output]),
+                                 item_output=np.hstack([vectors.item_output, vectors.item_input])),
+        }
+        for label, variant in variants.items():
+            scores = AlignedScores(variant, ScoringRule.DOT, experiment.split.user_ids, experiment.split.item_ids,
+                                   data.train)
+            print(_line(f"pairs={count} {label}", _validate(experiment, label, scores)), flush=True)
+
+
+def _subsample(matrix: sp.csr_matrix, share: float, seed: int) -> sp.csr_matrix:
+    """``matrix`` without ``share`` of every user's nonzeros (users with one interaction keep it)."""
+    rng = np.random.default_rng(seed)
+    keep = np.ones(matrix.nnz, bool)
+    for user in range(matrix.shape[0]):
+        rows = np.arange(matrix.indptr[user], matrix.indptr[user + 1])
+        if rows.size >= 2:
+            keep[rng.choice(rows, size=int(round(share * rows.size)), replace=False)] = False
+    coo = matrix.tocoo()
+    return sp.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=matrix.shape)
+
+
+def probe_growth(experiment: Experiment, counts: list[int]) -> None:
+    full = experiment.split.stage(Stage.VALIDATION).train.tocsr()
+    smaller = _subsample(full, 0.2, seed=7)
+    print(f"tuning rows {full.nnz:,}; 80 % sample {smaller.nnz:,}", flush=True)
+
+    def mp2v(pairs: int) -> MP2V:
+        walks = MatrixWalks(experiment.split.user_ids, experiment.split.item_ids, walks_per_node=20,
+                            walk_length=40, weighted=True, seed=42)
+        train = TrainConfig(dimensions=256, window=3, negative=10, ns_exponent=0.0, epochs=5, alpha=0.0125,
+                            sample=0.0, workers=2, seed=42)
+        return MP2V(Mp2vParams(train=train, interaction_pairs=pairs), walks)
+
+    makers: dict[str, Any] = {"iALS": lambda: make_baseline("ials", **IALS)}
+    makers |= {f"R-MP2V (matrix walks) pairs={n}": (lambda n=n: mp2v(n)) for n in counts}
+    for name, make in makers.items():
+        found = []
+        for label, train in (("80 %", smaller), ("100 %", full)):
+            started = time.monotonic()
+            model = make().fit(train)
+            found.append(_validate(experiment, name, model.score))
+            print(_line(f"{name} on {label}", found[-1], time.monotonic() - started), flush=True)
+        print(f"{name} gain: R@20 {found[1]['recall@20'] - found[0]['recall@20']:+.4f} "
+              f"N@20 {found[1]['ndcg@20'] - found[0]['ndcg@20']:+.4f}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("probe", choices=("pairs", "growth"))
+    parser.add_argument("counts", type=int, nargs="+", help="interaction pairs per epoch to try")
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    with QueryRunner(settings.neo4j) as runner:
+        bench = Benchmark(runner, settings, BenchmarkConfig(), log=lambda _: None)
+        (probe_pairs if args.probe == "pairs" else probe_growth)(bench.experiment, args.counts)
+
+
+if __name__ == "__main__":
+    main()
