@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from mp2v.experiments.benchmark import run
-from mp2v.experiments.benchmark.run import BenchmarkConfig
+from mp2v.experiments.benchmark import config, run
+from mp2v.experiments.benchmark.config import BenchmarkConfig, SearchResult
 
 
 @pytest.mark.parametrize("installed", [True, False])
 def test_lightgcn_is_listed_as_left_out_only_without_torch(monkeypatch: pytest.MonkeyPatch, installed: bool) -> None:
-    monkeypatch.setattr(run, "torch_available", lambda: installed)
+    monkeypatch.setattr(config, "torch_available", lambda: installed)
     listed = [line for line in BenchmarkConfig().left_out() if line.startswith("LightGCN")]
     assert listed == ([] if installed else ["LightGCN: torch is not installed (pip install 'mp2v[gnn]')"])
     assert not [line for line in BenchmarkConfig(gnn=False).left_out() if line.startswith("LightGCN")]
@@ -36,7 +36,7 @@ def test_lightgcn_joins_the_fair_ensembles_seeded_by_its_seed_field() -> None:
     bench.config, bench.experiment = BenchmarkConfig(baselines=()), Experiment()  # type: ignore[assignment]
     tested: dict[str, FittedMethod] = {}
     bench.test = lambda name, fit, params: tested.setdefault(name, fit(params, "test"))  # type: ignore[method-assign]
-    searches = {"LightGCN": run.SearchResult("LightGCN", {"dim": 8, "epochs": 1}, [])}
+    searches = {"LightGCN": SearchResult("LightGCN", {"dim": 8, "epochs": 1}, [])}
     bench._baseline_ensembles(searches, 3)
     assert seeds == [0, 1, 2]
     fitted = tested["LightGCN x3"]

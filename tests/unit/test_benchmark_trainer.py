@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from mp2v.cli.main import app
 from mp2v.experiments.benchmark import methods
-from mp2v.experiments.benchmark.run import BenchmarkConfig
+from mp2v.experiments.benchmark.config import BenchmarkConfig
 from mp2v.experiments.benchmark.space import MP2V_SPACE
 from mp2v.experiments.experiment import Mp2vSpec
 from mp2v.graph.model import GraphModel

@@ -8,7 +8,7 @@ import scipy.sparse as sp
 
 from mp2v.errors import ConfigError
 from mp2v.evaluation.split import leave_one_out_split, three_way_split
-from mp2v.experiments.benchmark.run import BenchmarkConfig
+from mp2v.experiments.benchmark.config import BenchmarkConfig
 from mp2v.experiments.benchmark.space import BASELINE_SPACES, MP2V_SPACE, SearchSpace, fast
 from mp2v.experiments.protocols import Protocol, ProtocolConfig
 

@@ -15,7 +15,7 @@ from mp2v.common.files import atomic_path
 from mp2v.common.tables import markdown_table
 from mp2v.evaluation.report import compare
 from mp2v.evaluation.results import MethodResult
-from mp2v.experiments.benchmark.run import BEST_MP2V, BenchmarkOutcome
+from mp2v.experiments.benchmark.config import BEST_MP2V, BenchmarkOutcome
 from mp2v.experiments.protocols import Protocol, ProtocolConfig
 
 #: Results that are not one model of their method (the MP2V ensemble and the baselines' seed ensembles).

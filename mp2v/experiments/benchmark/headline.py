@@ -8,8 +8,8 @@ from typing import Any
 
 from mp2v.common.files import write_text
 from mp2v.common.tables import markdown_table
+from mp2v.experiments.benchmark.config import BEST_MP2V, BenchmarkOutcome
 from mp2v.experiments.benchmark.report import verdict
-from mp2v.experiments.benchmark.run import BEST_MP2V, BenchmarkOutcome
 
 PRODUCTION = "item2vec (production)"
 SINGLE = "R-MP2V (single model)"

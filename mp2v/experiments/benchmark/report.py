@@ -11,7 +11,7 @@ from mp2v.common.files import write_json, write_text
 from mp2v.common.tables import markdown_table
 from mp2v.evaluation.report import significance_table
 from mp2v.evaluation.results import MethodResult
-from mp2v.experiments.benchmark.run import BEST_MP2V, BenchmarkOutcome
+from mp2v.experiments.benchmark.config import BEST_MP2V, BenchmarkOutcome
 from mp2v.experiments.benchmark.space import MP2V_SPACE
 
 KS = (10, 20, 50, 100)
