@@ -14,21 +14,15 @@ import numpy as np
 
 from mp2v.training import gensim_sgns
 from mp2v.training.gensim_sgns import TrainConfig
-from mp2v.training.numba_sgns import train_typed
+from mp2v.training.numba_sgns import TypedTrainResult, train_typed
 from mp2v.training.torch_options import TorchOptions
-from mp2v.types import FloatMatrix, Token, Trainer
+from mp2v.types import Token, Trainer
 
 
 @dataclass
-class TrainedVectors:
-    """Input and output vectors of every token, with how long training took."""
+class TrainedVectors(TypedTrainResult):
+    """Input and output vectors of every token, with how long training took, from any trainer."""
 
-    tokens: list[Token]
-    inputs: FloatMatrix
-    outputs: FloatMatrix
-    seconds: float
-    words_per_second: float
-    epoch_losses: list[float]
     #: What the trainer adds in words (torch: processes and all-reduced MB).
     notes: list[str] = field(default_factory=list)
     #: gensim's model (None for the other trainers), for callers that keep it.
@@ -54,5 +48,4 @@ def train_vectors(corpus: Path, config: TrainConfig, trainer: Trainer, torch: To
                      "MB all-reduced per rank")
     else:
         typed = train_typed(corpus, config, typed=trainer.typed, initial_vectors=initial_vectors)
-    return TrainedVectors(typed.tokens, typed.inputs, typed.outputs, typed.seconds, typed.words_per_second,
-                          typed.epoch_losses, notes)
+    return TrainedVectors(**vars(typed), notes=notes)

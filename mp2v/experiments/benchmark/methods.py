@@ -139,16 +139,23 @@ def fit_baseline(experiment: Experiment, registry_name: str, params: dict[str, A
     return fitted
 
 
-def fit_baseline_ensemble(experiment: Experiment, registry_name: str, params: dict[str, Any], stage: Stage,
-                          *, name: str, seed_field: str) -> FittedMethod:
-    """``params['seeds']`` fits of a seeded baseline (seed field 0, 1, ...) whose scores are summed."""
+def seed_ensemble(fit_one: Callable[[dict[str, Any], Stage], FittedMethod], params: dict[str, Any], stage: Stage,
+                  *, name: str, seed_field: str) -> FittedMethod:
+    """``params['seeds']`` fits by ``fit_one`` (``seed_field`` 0, 1, ...) whose scores are summed."""
     size = int(params.get("seeds", 1))
     single = {k: v for k, v in params.items() if k != "seeds"}
-    members = [fit_baseline(experiment, registry_name, {**single, seed_field: offset}, stage, name=name)
-               for offset in range(size)]
-
+    members = [fit_one({**single, seed_field: offset}, stage) for offset in range(size)]
     timings = {"fit": sum(m.timings.get("fit", 0.0) for m in members)}
     return FittedMethod(f"{name} x{size}", summed_scores(members), {"members": size, **single}, timings)
+
+
+def fit_baseline_ensemble(experiment: Experiment, registry_name: str, params: dict[str, Any], stage: Stage,
+                          *, name: str, seed_field: str) -> FittedMethod:
+    """A seed ensemble of a registry baseline (see :func:`seed_ensemble`)."""
+    def fit_one(member: dict[str, Any], member_stage: Stage) -> FittedMethod:
+        return fit_baseline(experiment, registry_name, member, member_stage, name=name)
+
+    return seed_ensemble(fit_one, params, stage, name=name, seed_field=seed_field)
 
 
 def fit_production(experiment: Experiment, params: dict[str, Any], stage: Stage, *, name: str) -> FittedMethod:

@@ -30,7 +30,6 @@ from mp2v.experiments.benchmark.space import (
     FAST_MP2V_AXES,
     GNN_SPACE,
     MP2V_SPACE,
-    NEUTRAL,
     PRODUCTION_SPACE,
     SearchSpace,
     canonical,
@@ -100,7 +99,7 @@ class Benchmark:
         while not self.config.quick and (edges := [a for a in space.at_edge(best) if widened.get(a, 0) < limit]):
             axis = edges[0]
             widened[axis] = widened.get(axis, 0) + 1
-            current = best.get(axis, NEUTRAL.get(axis, dict(space.axes)[axis][0]))
+            current = space.value(best, axis)
             space, value = space.widened(axis, best)
             if value is None:
                 widened[axis] = limit
@@ -194,12 +193,8 @@ class Benchmark:
         if "LightGCN" in searches:  # the optional GNN baseline, seeded by its ``seed`` field
             gnn_fit = self._lightgcn_fit()
             if gnn_fit is not None:
-                def gnn_ensemble(params: dict[str, Any], stage: Stage) -> FittedMethod:
-                    single = {k: v for k, v in params.items() if k != "seeds"}
-                    members = [gnn_fit({**single, "seed": offset}, stage) for offset in range(size)]
-                    timings = {"fit": sum(m.timings.get("fit", 0.0) for m in members)}
-                    return FittedMethod(f"LightGCN x{size}", methods.summed_scores(members),
-                                        {"members": size, **single}, timings)
+                def gnn_ensemble(params: dict[str, Any], stage: Stage, fit_one: Fit = gnn_fit) -> FittedMethod:
+                    return methods.seed_ensemble(fit_one, params, stage, name="LightGCN", seed_field="seed")
 
                 results.append(self.test(f"LightGCN x{size}", gnn_ensemble,
                                          {**searches["LightGCN"].best, "seeds": size}))

@@ -34,6 +34,10 @@ class SearchSpace:
     #: Values an axis cannot go beyond (window >= 1, sample >= 0): a choice there is not on a grid's edge.
     limits: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
 
+    def value(self, params: dict[str, Any], axis: str) -> Any:
+        """``axis``'s value in ``params``; absent, its NEUTRAL value (or the grid's first value)."""
+        return params.get(axis, NEUTRAL.get(axis, dict(self.axes)[axis][0]))
+
     def at_edge(self, best: dict[str, Any]) -> list[str]:
         """Numeric axes whose chosen value is the first or last of its grid, unless that is the axis's limit.
         An axis absent from ``best`` (one not in the start that no value of improved) is at its NEUTRAL value."""
@@ -42,7 +46,7 @@ class SearchSpace:
             if len(values) <= 2 or not isinstance(values[0], int | float) or isinstance(values[0], bool):
                 continue
             low, high = self.limits.get(axis, (None, None))
-            chosen = best.get(axis, NEUTRAL.get(axis, values[0]))
+            chosen = self.value(best, axis)
             if (chosen == values[0] and values[0] != low) or (chosen == values[-1] and values[-1] != high):
                 edges.append(axis)
         return edges
@@ -73,7 +77,7 @@ class SearchSpace:
         if len(values) < 2 or not isinstance(values[0], int | float) or isinstance(values[0], bool):
             return self, None
         low, high = self.limits.get(axis, (None, None))
-        upper = best.get(axis, NEUTRAL.get(axis, values[0])) == values[-1]
+        upper = self.value(best, axis) == values[-1]
         edge, inner = (values[-1], values[-2]) if upper else (values[0], values[1])
         # The grid's own ratio (geometric grids), or its own step where a ratio means nothing.
         new = edge * edge / inner if edge > 0 and inner > 0 else edge + (edge - inner)
@@ -183,7 +187,7 @@ def fast(space: SearchSpace, keep: tuple[str, ...] | None = None, reach: int = 1
         if name in RESCORING_AXES:
             axes.append((name, values))  # no training per value: the whole grid costs little
             continue
-        start = space.start.get(name, NEUTRAL.get(name, values[0]))  # an axis absent from the start: its neutral
+        start = space.value(space.start, name)
         at = values.index(start) if start in values else len(values) // 2
         axes.append((name, values[max(0, at - reach):at + reach + 1]))
     return replace(space, axes=axes, passes=1)
