@@ -43,8 +43,9 @@ def benchmark_command(
     test_fraction: float = typer.Option(0.2, help="holdout: each user's test share (validation: the same share of "
                                         "the rest)."),
     min_interactions: int = typer.Option(2, help="Users with fewer interactions are not tested (they only train)."),
-    fast: bool = typer.Option(False, help="One pass per grid, MP2V's main axes, no ablations / item2vec / "
-                              "metapath2vec++ validation, ensembles of 1 and 4; the report lists what it left out."),
+    fast: bool = typer.Option(False, help="One pass per grid, MP2V's main axes, no ablations / "
+                              "metapath2vec++ validation, ensembles of 1 and 4; writes <dataset>[-<protocol>]-fast.md "
+                              "beside the full run's table and lists what it left out."),
     typed_validation: bool = typer.Option(True, "--typed-validation/--no-typed-validation",
                                           help="Validate the chosen ensemble with type-aware negatives too."),
     fair: bool = typer.Option(True, "--fair/--no-fair", help="Also fit iALS, BPR (and LightGCN) as seed ensembles "

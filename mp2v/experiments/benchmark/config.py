@@ -40,7 +40,7 @@ class BenchmarkConfig:
     #: Off: on validation, 25 % more walks for 25 % more data did not help (docs/benchmark.md).
     scale_walks_to_data: bool = False
     protocol: ProtocolConfig = field(default_factory=ProtocolConfig)
-    #: One pass per grid, MP2V's main axes only, no ablations, no production baseline, no typed-negative
+    #: One pass per grid, MP2V's main axes only, no ablations, no typed-negative
     #: validation, ensembles of 1 and 4 (see ``left_out``).
     fast: bool = False
     #: Validate the chosen MP2V ensemble again with type-aware negatives (metapath2vec++).
@@ -71,7 +71,7 @@ class BenchmarkConfig:
                     "full run: whole grids, two passes for most methods); a choice on that window's edge still "
                     "extends it once",
                     f"MP2V tuned on {', '.join(FAST_MP2V_AXES)} only (other axes at their start values)",
-                    "the production baseline (item2vec)", "the ablations",
+                    "the ablations",
                     f"ensembles of {' and '.join(map(str, FAST_ENSEMBLE_SIZES))} seeds only"]
         if self.fast or not self.typed_validation:
             out.append("type-aware negatives (metapath2vec++) for the chosen ensemble")
@@ -107,3 +107,5 @@ class BenchmarkOutcome:
     left_out: list[str] = field(default_factory=list)
     #: Seeds in the chosen MP2V ensemble (the baselines' ensembles have as many).
     ensemble_size: int = 1
+    #: Produced by a fast run (``BenchmarkConfig.fast``): written beside the full run's files, not over them.
+    fast: bool = False

@@ -140,7 +140,8 @@ def write(outcome: BenchmarkOutcome, folder: Path, command: str) -> tuple[Path, 
     from mp2v.experiments.benchmark.fair import fair_chart, fair_section, protocol_text
 
     folder.mkdir(parents=True, exist_ok=True)
-    name = outcome.model.dataset + ("" if outcome.protocol.name == "holdout" else f"-{outcome.protocol.name}")
+    name = outcome.model.dataset + ("" if outcome.protocol.name == "holdout" else f"-{outcome.protocol.name}") + (
+        "-fast" if outcome.fast else "")  # a fast run never overwrites the full run's table
     chart = fair_chart(outcome, folder / f"{name}-fit-time.png")
     left_out = [f"- {item}" for item in outcome.left_out] or ["- nothing"]
     markdown = [
@@ -209,7 +210,8 @@ def _as_json(outcome: BenchmarkOutcome, command: str) -> dict[str, Any]:
 
     return {
         "dataset": outcome.model.dataset, "protocol": outcome.protocol.name, "command": command,
-        "date": time.strftime("%Y-%m-%d"), "left_out": outcome.left_out, "ensemble_size": outcome.ensemble_size,
+        "date": time.strftime("%Y-%m-%d"), "fast": outcome.fast, "left_out": outcome.left_out,
+        "ensemble_size": outcome.ensemble_size,
         "wall_seconds": round(outcome.seconds, 1), "recorded_seconds": round(recorded_seconds(outcome), 1),
         "verdict": verdict(outcome),
         "results": [result(r) for r in outcome.results], "ablations": [result(r) for r in outcome.ablations],
