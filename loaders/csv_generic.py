@@ -37,7 +37,8 @@ from mp2v.graph.model import GraphModel
 from mp2v.types import IdType
 
 Transform = Literal["raw", "log1p", "binary"]
-FORMULAS = {"raw": "sum(weight)", "log1p": "log1p(sum(weight))", "binary": "1"}
+#: The stored weight of a pair, given its merged value (``RatingRules.merged``).
+FORMULAS = {"raw": "{merged}", "log1p": "log1p({merged})", "binary": "1"}
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TABS = ("tab", "\\t", "TAB", "\t")
 _SPACES = ("whitespace", "space", "spaces", " ")
@@ -129,7 +130,8 @@ class CsvConfig:
             user_label=labels.user, follow_type=labels.follow,
             feature_label=labels.feature if self.features else None,
             feature_type=labels.has_feature if self.features else None,
-            weight_formula=FORMULAS[self.weight_transform], signal_property="raw",
+            weight_formula=FORMULAS[self.weight_transform].format(merged=self.ratings.merged()),
+            signal_property="raw",
             options={"id_type": str(self.id_type), "weight_transform": self.weight_transform,
                      "symmetric_follows": str(self.symmetric_follows), **self.ratings.options()},
             id_type=self.id_type,

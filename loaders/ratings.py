@@ -41,6 +41,11 @@ class RatingRules:
             raise ConfigError(f"--positive-threshold {self.positive_threshold} is above --rating-max "
                               f"{self.scale_max}: no pair could be a positive")
 
+    def merged(self, column: str = "weight") -> str:
+        """The merged value of a pair's rows, as the load summary and the graph model state it."""
+        value = f"{self.aggregate}({column})"
+        return value if self.scale_max is None else f"min({value}, {self.scale_max:g})"
+
     def options(self) -> dict[str, str]:
         """What the graph model records (all structural: they change which edges exist or their values)."""
         return {"aggregate": str(self.aggregate), "positive_threshold": str(self.positive_threshold),

@@ -106,3 +106,15 @@ def test_rating_rules_refuse_impossible_settings(tmp_path: Path) -> None:
         RatingRules(aggregate="median")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="whitespace"):
         CsvConfig(interactions=tmp_path / "x", delimiter="::")
+
+
+@pytest.mark.parametrize(("rules", "transform", "formula"), [
+    (RatingRules(), "raw", "sum(weight)"),
+    (RatingRules(aggregate=Aggregate.LAST, scale_max=4.0), "raw", "min(last(weight), 4)"),
+    (RatingRules(aggregate=Aggregate.MEAN, scale_max=5.0), "log1p", "log1p(min(mean(weight), 5))"),
+    (RatingRules(aggregate=Aggregate.MAX), "binary", "1"),
+])
+def test_the_stated_weight_formula_follows_the_rating_rules(tmp_path: Path, rules: RatingRules, transform: str,
+                                                           formula: str) -> None:
+    config = CsvConfig(interactions=tmp_path / "ratings.txt", ratings=rules, weight_transform=transform)
+    assert config.model().weight_formula == formula
