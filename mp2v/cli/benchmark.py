@@ -83,7 +83,9 @@ def benchmark_command(
     markdown, data = report.write(outcome, folder, command.strip())
     readme = (checkout_root() or Path.cwd()) / "README.md"
     block = headline(outcome, f"results/{markdown.name}")
-    if out is None and protocol is Protocol.HOLDOUT and update_readme(readme, outcome.model.dataset, block):
+    # Only a full holdout run speaks for the README: a fast run's narrower search writes its own -fast table.
+    full_holdout = out is None and protocol is Protocol.HOLDOUT and not fast
+    if full_holdout and update_readme(readme, outcome.model.dataset, block):
         echo(f"updated the {outcome.model.dataset} results block of {readme}")
     for line in report.verdict(outcome):
         echo(line)
