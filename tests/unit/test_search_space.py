@@ -52,3 +52,29 @@ def test_params_at_their_neutral_value_key_the_same_trial_as_params_without_them
     # A neutral value inside the grid (0.5 of 0.25-1.0) is neither edge; absence reads as that value.
     space = SearchSpace({}, [("extra_walk_share", [0.25, 0.5, 1.0])])
     assert space.at_edge({}) == [] and space.at_edge({"extra_walk_share": 1.0}) == ["extra_walk_share"]
+
+
+def test_fast_mode_narrows_a_search_unless_it_is_asked_for_the_whole_one() -> None:
+    """The production baseline keeps the full search in fast mode: every grid value, widened twice."""
+    from mp2v.experiments.benchmark.run import Benchmark, BenchmarkConfig
+    from mp2v.experiments.benchmark.trials import Trial
+
+    space = SearchSpace({"window": 5}, [("window", [1, 2, 3, 5, 10, 20, 30])], limits={"window": (1, None)})
+    tried: list[int] = []
+
+    def validate(name: str, fit: object, params: dict[str, object]) -> Trial:
+        window = int(params["window"])  # type: ignore[call-overload]
+        tried.append(window)
+        return Trial(name, "validation", dict(params), {"recall@20": float(window)}, 0.0, str(window))
+
+    def run(whole: bool) -> list[int]:
+        tried.clear()
+        bench = Benchmark.__new__(Benchmark)
+        bench.config, bench.log = BenchmarkConfig(fast=True, widen=2), lambda _: None
+        bench.split = type("Split", (), {"shape": (1000, 1000)})()  # type: ignore[assignment]
+        bench._validate = validate  # type: ignore[method-assign]
+        bench.search("M", space, fit=lambda params, stage: None, whole=whole)  # type: ignore[arg-type,return-value]
+        return sorted(set(tried))
+
+    assert run(whole=False) == [3, 5, 10, 20]  # the start's neighbours, then one widening step (10 -> 20)
+    assert run(whole=True) == [1, 2, 3, 5, 10, 20, 30, 45, 68]  # whole grid, then widened twice (x1.5)
