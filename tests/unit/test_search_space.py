@@ -76,5 +76,6 @@ def test_fast_mode_narrows_a_search_unless_it_is_asked_for_the_whole_one() -> No
         bench.search("M", space, fit=lambda params, stage: None, whole=whole)  # type: ignore[arg-type,return-value]
         return sorted(set(tried))
 
-    assert run(whole=False) == [3, 5, 10, 20]  # the start's neighbours, then one widening step (10 -> 20)
+    # The start's neighbours, then widened twice by the window's own ratio (10 -> 20 -> 40).
+    assert run(whole=False) == [3, 5, 10, 20, 40]
     assert run(whole=True) == [1, 2, 3, 5, 10, 20, 30, 45, 68]  # whole grid, then widened twice (x1.5)

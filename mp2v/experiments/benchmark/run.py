@@ -97,7 +97,7 @@ class Benchmark:
             if not changed:
                 break
         widened: dict[str, int] = {}
-        limit = 1 if narrowed else self.config.widen
+        limit = self.config.widen  # fast mode too: its window is narrow, so edges are where it would stop
         while not self.config.quick and (edges := [a for a in space.at_edge(best) if widened.get(a, 0) < limit]):
             axis = edges[0]
             widened[axis] = widened.get(axis, 0) + 1
