@@ -6,13 +6,19 @@ folder, whose stored runs they reuse) and judge on validation only; test is neve
     python -m bench.quality_probes pairs 0 1 2 4 8   # best single configuration with n interaction pairs,
                                                       # each model also scored with the symmetric score
     python -m bench.quality_probes growth 0 2 8      # gain from 25 % more training rows: iALS vs R-MP2V
+    python -m bench.quality_probes foldin 0          # user vectors re-solved by least squares over the
+                                                      # model's item vectors (iALS's user step)
 
 ``pairs`` fits the holdout benchmark's chosen single configuration (``BEST``, results/lastfm.md) with
 ``interaction_pairs`` = n and prints validation Recall / NDCG@20, then the same vectors scored with the
 reverse (user output . item input) and the symmetric (dot + reverse) score. ``growth`` drops 20 % of every
 user's tuning rows (seeded), fits iALS (the benchmark's choice) and R-MP2V on in-memory user-item walks with
 n pairs on the 80 % and on all rows, and prints what each gains on the same validation rows (the dropped
-rows are excluded from the ranking, so they are not counted against the smaller fit).
+rows are excluded from the ranking, so they are not counted against the smaller fit). ``foldin`` asks where
+one model's gap to iALS lies, in the user or in the item vectors: it keeps the skip-gram item (output)
+vectors V and replaces each user vector by iALS's user step over them,
+``x_u = argmin_x sum_i c_ui (p_ui - x.v_i)^2 + lambda |x|^2`` with ``c_ui = 1 + alpha log(1 + x_ui)`` (x: the
+training weights, as the benchmark's iALS; p: 1 where x > 0), for a few (alpha, lambda).
 """
 
 from __future__ import annotations
@@ -114,15 +120,65 @@ def probe_growth(experiment: Experiment, counts: list[int]) -> None:
               f"N@20 {found[1]['ndcg@20'] - found[0]['ndcg@20']:+.4f}", flush=True)
 
 
+def fold_in(items: np.ndarray, train: sp.csr_matrix, alpha: float, regularization: float,
+            batch: int = 128) -> np.ndarray:
+    """iALS's user step over fixed item vectors (rows of ``items`` follow ``train``'s columns): per user,
+    ``(V'V + alpha V_u' diag(r_u) V_u + lambda I) x = V_u' (1 + alpha r_u)``, solved in batches."""
+    gram = items.T @ items + regularization * np.eye(items.shape[1])
+    users = np.zeros((train.shape[0], items.shape[1]))
+    for start in range(0, train.shape[0], batch):
+        rows = range(start, min(start + batch, train.shape[0]))
+        lhs = np.repeat(gram[None], len(rows), axis=0)
+        rhs = np.zeros((len(rows), items.shape[1]))
+        for k, user in enumerate(rows):
+            cols = train.indices[train.indptr[user]:train.indptr[user + 1]]
+            weights = train.data[train.indptr[user]:train.indptr[user + 1]].astype(np.float64)
+            vu = items[cols]
+            lhs[k] += alpha * (vu.T * weights) @ vu
+            rhs[k] = vu.T @ (1.0 + alpha * weights)
+        users[start:start + len(rows)] = np.linalg.solve(lhs, rhs[..., None])[..., 0]
+    return users
+
+
+def probe_foldin(experiment: Experiment, counts: list[int]) -> None:
+    data = experiment.split.stage(Stage.VALIDATION)
+    train = data.train.tocsr(copy=True)
+    train.data = np.log1p(train.data.astype(np.float64))  # the benchmark's iALS confidence: 1 + alpha log(1 + x)
+    for count in counts:
+        started = time.monotonic()
+        fitted = methods.fit_mp2v(experiment, {**BEST, "interaction_pairs": count}, Stage.VALIDATION,
+                                  name="MP2V-probe")
+        print(_line(f"pairs={count} skip-gram users", _validate(experiment, "dot", fitted.score),
+                    time.monotonic() - started), flush=True)
+        if fitted.run is None:
+            continue
+        vectors: Embeddings = fitted.run.embeddings
+        item_rows = np.array([vectors.item_rows.get(i, -1) for i in experiment.split.item_ids.tolist()])
+        items = np.where((item_rows >= 0)[:, None], vectors.item_output[np.maximum(item_rows, 0)], 0.0)
+        user_rows = np.array([vectors.user_rows.get(u, -1) for u in experiment.split.user_ids.tolist()])
+        for alpha, regularization in ((1.0, 1.0), (10.0, 10.0), (10.0, 100.0), (40.0, 100.0)):
+            started = time.monotonic()
+            solved = fold_in(items.astype(np.float64), train, alpha, regularization)
+            users = vectors.user_input.copy()
+            known = user_rows >= 0
+            users[user_rows[known]] = solved[known]
+            variant = replace(vectors, user_input=users.astype(vectors.user_input.dtype))
+            scores = AlignedScores(variant, ScoringRule.DOT, experiment.split.user_ids, experiment.split.item_ids,
+                                   data.train)
+            print(_line(f"pairs={count} fold-in alpha={alpha:g} lambda={regularization:g}",
+                        _validate(experiment, "fold-in", scores), time.monotonic() - started), flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("probe", choices=("pairs", "growth"))
+    parser.add_argument("probe", choices=("pairs", "growth", "foldin"))
     parser.add_argument("counts", type=int, nargs="+", help="interaction pairs per epoch to try")
     args = parser.parse_args(argv)
     settings = load_settings()
     with QueryRunner(settings.neo4j) as runner:
         bench = Benchmark(runner, settings, BenchmarkConfig(), log=lambda _: None)
-        (probe_pairs if args.probe == "pairs" else probe_growth)(bench.experiment, args.counts)
+        probe = {"pairs": probe_pairs, "growth": probe_growth, "foldin": probe_foldin}[args.probe]
+        probe(bench.experiment, args.counts)
 
 
 if __name__ == "__main__":
