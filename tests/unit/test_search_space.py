@@ -54,8 +54,7 @@ def test_params_at_their_neutral_value_key_the_same_trial_as_params_without_them
     assert space.at_edge({}) == [] and space.at_edge({"extra_walk_share": 1.0}) == ["extra_walk_share"]
 
 
-def test_fast_mode_narrows_a_search_unless_it_is_asked_for_the_whole_one() -> None:
-    """The production baseline keeps the full search in fast mode: every grid value, widened twice."""
+def test_fast_mode_searches_the_start_s_neighbours_and_widens_an_edge_twice() -> None:
     from mp2v.experiments.benchmark.run import Benchmark, BenchmarkConfig
     from mp2v.experiments.benchmark.trials import Trial
 
@@ -67,15 +66,20 @@ def test_fast_mode_narrows_a_search_unless_it_is_asked_for_the_whole_one() -> No
         tried.append(window)
         return Trial(name, "validation", dict(params), {"recall@20": float(window)}, 0.0, str(window))
 
-    def run(whole: bool) -> list[int]:
-        tried.clear()
-        bench = Benchmark.__new__(Benchmark)
-        bench.config, bench.log = BenchmarkConfig(fast=True, widen=2), lambda _: None
-        bench.split = type("Split", (), {"shape": (1000, 1000)})()  # type: ignore[assignment]
-        bench._validate = validate  # type: ignore[method-assign]
-        bench.search("M", space, fit=lambda params, stage: None, whole=whole)  # type: ignore[arg-type,return-value]
-        return sorted(set(tried))
+    bench = Benchmark.__new__(Benchmark)
+    bench.config, bench.log = BenchmarkConfig(fast=True, widen=2), lambda _: None
+    bench.split = type("Split", (), {"shape": (1000, 1000)})()  # type: ignore[assignment]
+    bench._validate = validate  # type: ignore[method-assign]
+    result = bench.search("M", space, fit=lambda params, stage: None)  # type: ignore[arg-type,return-value]
+    # The start's neighbours, then widened twice by the window's own ratio (10 -> 20 -> 40), still an edge.
+    assert sorted(set(tried)) == [3, 5, 10, 20, 40] and result.best == {"window": 40}
+    assert result.at_edge == ["window"]
 
-    # The start's neighbours, then widened twice by the window's own ratio (10 -> 20 -> 40).
-    assert run(whole=False) == [3, 5, 10, 20, 40]
-    assert run(whole=True) == [1, 2, 3, 5, 10, 20, 30, 45, 68]  # whole grid, then widened twice (x1.5)
+
+def test_fast_production_start_is_on_the_production_grid() -> None:
+    from mp2v.experiments.benchmark.space import FAST_PRODUCTION_START, PRODUCTION_SPACE
+    from mp2v.models.item2vec import PRODUCTION_PARAMS
+
+    grid = dict(PRODUCTION_SPACE.axes)
+    assert all(FAST_PRODUCTION_START[axis] in values for axis, values in grid.items())
+    assert all(FAST_PRODUCTION_START[axis] == getattr(PRODUCTION_PARAMS, axis) for axis in grid)

@@ -69,7 +69,7 @@ class BenchmarkConfig:
         if self.fast:
             out += ["one pass over each grid, on each axis only the start value and its two neighbours (the "
                     "full run: whole grids, two passes for most methods); a choice on that window's edge still "
-                    "extends it, up to twice per axis (the production baseline keeps the full run's search)",
+                    "extends it, up to twice per axis; the production baseline starts at the full run's choice",
                     f"MP2V tuned on {', '.join(FAST_MP2V_AXES)} only (other axes at their start values)",
                     "the ablations",
                     f"ensembles of {' and '.join(map(str, FAST_ENSEMBLE_SIZES))} seeds only"]
