@@ -153,9 +153,10 @@ def probe_foldin(experiment: Experiment, counts: list[int]) -> None:
         if fitted.run is None:
             continue
         vectors: Embeddings = fitted.run.embeddings
-        item_rows = np.array([vectors.item_rows.get(i, -1) for i in experiment.split.item_ids.tolist()])
+        aligned = AlignedScores(vectors, ScoringRule.DOT, experiment.split.user_ids, experiment.split.item_ids,
+                                data.train)  # only for its id -> row alignment
+        item_rows, user_rows = aligned.item_rows, aligned.user_rows
         items = np.where((item_rows >= 0)[:, None], vectors.item_output[np.maximum(item_rows, 0)], 0.0)
-        user_rows = np.array([vectors.user_rows.get(u, -1) for u in experiment.split.user_ids.tolist()])
         for alpha, regularization in ((1.0, 1.0), (10.0, 10.0), (10.0, 100.0), (40.0, 100.0)):
             started = time.monotonic()
             solved = fold_in(items.astype(np.float64), train, alpha, regularization)

@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from mp2v.models.item2vec import PRODUCTION_PARAMS
+
 #: Axes bounded by the data: a model of more factors than users (or a neighbourhood larger than the
 #: catalogue) only costs time. Value: which dimension of the users x items matrix bounds it.
 DATA_BOUNDED = {"factors": "users", "dimensions": "users", "dim": "users", "k": "users", "top_k": "items"}
@@ -136,8 +138,7 @@ PRODUCTION_SPACE = SearchSpace(
 #: Where ``--fast`` starts the production baseline: the settings the full Last.fm holdout run chose
 #: (``PRODUCTION_PARAMS``). From the defaults, a narrowed search stopped at half that quality (Recall@20 0.059
 #: against 0.133), and the whole search took 6 min on holdout and over 50 on leave-one-out.
-FAST_PRODUCTION_START = {**PRODUCTION_SPACE.start, "window": 1, "ns_exponent": -1.0, "epochs": 2,
-                         "weighting": "log1p"}
+FAST_PRODUCTION_START = {axis: getattr(PRODUCTION_PARAMS, axis) for axis in PRODUCTION_SPACE.start}
 
 #: MP2V, flat: walk, skip-gram and scoring settings in one dict (see benchmark.methods.mp2v_spec). Walks per
 #: node, epochs and the learning rate set the training amount together, which has a narrow optimum: one at a
