@@ -8,6 +8,8 @@ folder, whose stored runs they reuse) and judge on validation only; test is neve
     python -m bench.quality_probes growth 0 2 8      # gain from 25 % more training rows: iALS vs R-MP2V
     python -m bench.quality_probes foldin 0          # user vectors re-solved by least squares over the
                                                       # model's item vectors (iALS's user step)
+    python -m bench.quality_probes hs 0 10           # hierarchical softmax (with n negatives beside it)
+                                                      # against negative sampling on the same walks
 
 ``pairs`` fits the holdout benchmark's chosen single configuration (``BEST``, results/lastfm.md) with
 ``interaction_pairs`` = n and prints validation Recall / NDCG@20, then the same vectors scored with the
@@ -18,7 +20,10 @@ rows are excluded from the ranking, so they are not counted against the smaller 
 one model's gap to iALS lies, in the user or in the item vectors: it keeps the skip-gram item (output)
 vectors V and replaces each user vector by iALS's user step over them,
 ``x_u = argmin_x sum_i c_ui (p_ui - x.v_i)^2 + lambda |x|^2`` with ``c_ui = 1 + alpha log(1 + x_ui)`` (x: the
-training weights, as the benchmark's iALS; p: 1 where x > 0), for a few (alpha, lambda).
+training weights, as the benchmark's iALS; p: 1 where x > 0), for a few (alpha, lambda). ``hs`` trains
+on the best single configuration's walk corpus with gensim's hierarchical softmax (``hs=1``, n negatives
+beside it; a full softmax over the vocabulary, factorised along a Huffman tree) and ranks items by the model's
+own ``log P(item | user)``; a negative-sampling model trained the same way (no item2vec start) is the control.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from gensim.models import Word2Vec
 
 from mp2v.config import load_settings
 from mp2v.db.runner import QueryRunner
@@ -40,7 +46,7 @@ from mp2v.experiments.benchmark.run import Benchmark, BenchmarkConfig
 from mp2v.experiments.experiment import Experiment, FittedMethod
 from mp2v.models import make_baseline
 from mp2v.models.mp2v import MP2V, AlignedScores, MatrixWalks, Mp2vParams
-from mp2v.training.gensim_sgns import TrainConfig
+from mp2v.training.gensim_sgns import TrainConfig, stable_hash
 from mp2v.types import ScoringRule
 
 #: The holdout benchmark's chosen single MP2V configuration (results/lastfm.md, 2026-11-30 run).
@@ -170,15 +176,91 @@ def probe_foldin(experiment: Experiment, counts: list[int]) -> None:
                         _validate(experiment, "fold-in", scores), time.monotonic() - started), flush=True)
 
 
+class HierarchicalScores:
+    """``log P(item | user)`` of a hierarchical-softmax skip-gram, in the matrix's user/item order: item i's
+    Huffman path of inner nodes n_j with bits c_j gives ``log P(i | u) = sum_j log sigma((1 - 2 c_j) u . n_j)``
+    (gensim trains node j towards 1 - c_j). All items at once: two sparse (items x nodes) path matrices, one
+    for each bit, times log sigma(+-U N'). gensim has no such scorer, so it is written here."""
+
+    def __init__(self, model: Word2Vec, user_tokens: list[str], item_tokens: list[str]) -> None:
+        index = model.wv.key_to_index
+        self.nodes = model.syn1
+        self.users = np.array([index.get(token, -1) for token in user_tokens], np.int64)
+        self.known_items = np.array([token in index for token in item_tokens])
+        paths: dict[int, tuple[list[int], list[int]]] = {0: ([], []), 1: ([], [])}
+        for col, token in enumerate(item_tokens):
+            if token not in index:
+                continue
+            codes, points = model.wv.get_vecattr(token, "code"), model.wv.get_vecattr(token, "point")
+            for bit, node in zip(codes.tolist(), points.tolist(), strict=True):
+                paths[bit][0].append(col)
+                paths[bit][1].append(node)
+        shape = (len(item_tokens), self.nodes.shape[0])
+        self.towards_one, self.towards_zero = (
+            sp.csr_matrix((np.ones(len(paths[bit][0]), np.float32), paths[bit]), shape=shape) for bit in (0, 1))
+        self.vectors = model.wv.vectors
+
+    def __call__(self, users: np.ndarray) -> np.ndarray:
+        logits = self.vectors[np.maximum(self.users[users], 0)] @ self.nodes.T
+        up, down = -np.logaddexp(0.0, -logits), -np.logaddexp(0.0, logits)  # log sigma(x), log sigma(-x)
+        scores = (self.towards_one @ up.T + self.towards_zero @ down.T).T.astype(np.float32)
+        scores[:, ~self.known_items] = -np.inf
+        return scores
+
+
+def _standardised(score: Any) -> Any:
+    """Per-user z-scores over the finite entries, so that two scores on different scales can be summed."""
+    def scaled(users: np.ndarray) -> np.ndarray:
+        values = np.asarray(score(users), np.float64)
+        finite = np.isfinite(values)
+        masked = np.where(finite, values, np.nan)
+        centred = (values - np.nanmean(masked, 1, keepdims=True)) / (np.nanstd(masked, 1, keepdims=True) + 1e-12)
+        return np.where(finite, centred, -np.inf)
+    return scaled
+
+
+def probe_hs(experiment: Experiment, counts: list[int]) -> None:
+    fitted = methods.fit_mp2v(experiment, BEST, Stage.VALIDATION, name="MP2V-probe")
+    print(_line("best single configuration (negative sampling, item2vec start)",
+                _validate(experiment, "best", fitted.score)), flush=True)
+    if fitted.run is None:
+        return
+    corpus = experiment.workdir / str(fitted.run.metadata["corpus"])
+    graph, split = experiment.model, experiment.split
+    user_tokens = [graph.token(graph.user_label, u) for u in split.user_ids.tolist()]
+    item_tokens = [graph.token(graph.item_label, i) for i in split.item_ids.tolist()]
+    train = split.stage(Stage.VALIDATION).train
+    for hs, negative in [(0, int(BEST["negative"])), *((1, n) for n in counts)]:
+        started = time.monotonic()
+        model = Word2Vec(corpus_file=str(corpus), vector_size=BEST["dimensions"], window=BEST["window"], min_count=1,
+                         sg=1, hs=hs, negative=negative, ns_exponent=BEST["ns_exponent"], sample=BEST["sample"],
+                         alpha=0.0125, epochs=BEST["epochs"], workers=2, seed=42, hashfxn=stable_hash)
+        took = time.monotonic() - started
+        label = f"hs={hs} negative={negative}"
+        found: dict[str, Any] = {}
+        if negative:
+            tokens = list(model.wv.index_to_key)
+            vectors = Embeddings.from_tokens(tokens, model.wv.vectors, model.syn1neg, graph)
+            found["dot"] = AlignedScores(vectors, ScoringRule.DOT, split.user_ids, split.item_ids, train)
+        if hs:
+            found["log P"] = HierarchicalScores(model, user_tokens, item_tokens)
+        if len(found) == 2:
+            found["z(dot) + z(log P)"] = lambda users, a=_standardised(found["dot"]), b=_standardised(
+                found["log P"]): a(users) + b(users)
+        for score_label, score in found.items():
+            print(_line(f"{label} {score_label}", _validate(experiment, score_label, score), took), flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("probe", choices=("pairs", "growth", "foldin"))
-    parser.add_argument("counts", type=int, nargs="+", help="interaction pairs per epoch to try")
+    parser.add_argument("probe", choices=("pairs", "growth", "foldin", "hs"))
+    parser.add_argument("counts", type=int, nargs="+",
+                        help="interaction pairs per epoch to try (hs: negatives beside the hierarchical softmax)")
     args = parser.parse_args(argv)
     settings = load_settings()
     with QueryRunner(settings.neo4j) as runner:
         bench = Benchmark(runner, settings, BenchmarkConfig(), log=lambda _: None)
-        probe = {"pairs": probe_pairs, "growth": probe_growth, "foldin": probe_foldin}[args.probe]
+        probe = {"pairs": probe_pairs, "growth": probe_growth, "foldin": probe_foldin, "hs": probe_hs}[args.probe]
         probe(bench.experiment, args.counts)
 
 
