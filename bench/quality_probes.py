@@ -208,17 +208,6 @@ class HierarchicalScores:
         return scores
 
 
-def _standardised(score: Any) -> Any:
-    """Per-user z-scores over the finite entries, so that two scores on different scales can be summed."""
-    def scaled(users: np.ndarray) -> np.ndarray:
-        values = np.asarray(score(users), np.float64)
-        finite = np.isfinite(values)
-        masked = np.where(finite, values, np.nan)
-        centred = (values - np.nanmean(masked, 1, keepdims=True)) / (np.nanstd(masked, 1, keepdims=True) + 1e-12)
-        return np.where(finite, centred, -np.inf)
-    return scaled
-
-
 def probe_hs(experiment: Experiment, counts: list[int]) -> None:
     fitted = methods.fit_mp2v(experiment, BEST, Stage.VALIDATION, name="MP2V-probe")
     print(_line("best single configuration (negative sampling, item2vec start)",
@@ -245,8 +234,10 @@ def probe_hs(experiment: Experiment, counts: list[int]) -> None:
         if hs:
             found["log P"] = HierarchicalScores(model, user_tokens, item_tokens)
         if len(found) == 2:
-            found["z(dot) + z(log P)"] = lambda users, a=_standardised(found["dot"]), b=_standardised(
-                found["log P"]): a(users) + b(users)
+            # Per-user z-scores summed: the popularity prior at strength 0 is exactly that standardisation.
+            standardised = [methods.with_popularity_prior(FittedMethod(name, found[name], {}, {}), train, 0.0)
+                            for name in ("dot", "log P")]
+            found["z(dot) + z(log P)"] = methods.summed_scores(standardised)
         for score_label, score in found.items():
             print(_line(f"{label} {score_label}", _validate(experiment, score_label, score), took), flush=True)
 
