@@ -83,3 +83,28 @@ def test_fast_production_start_is_on_the_production_grid() -> None:
     grid = dict(PRODUCTION_SPACE.axes)
     assert all(FAST_PRODUCTION_START[axis] in values for axis, values in grid.items())
     assert all(FAST_PRODUCTION_START[axis] == getattr(PRODUCTION_PARAMS, axis) for axis in grid)
+
+
+def test_a_data_bounded_axis_widens_past_the_count_as_far_as_the_data_s_size() -> None:
+    """Factors still rising at the window's edge: the count (once here) does not stop them short of the rank
+    bound (users - 1), which ends the widening inside the grid; an unbounded axis still stops at the count."""
+    from mp2v.experiments.benchmark.run import Benchmark, BenchmarkConfig
+    from mp2v.experiments.benchmark.trials import Trial
+
+    space = SearchSpace({"factors": 64, "free": 5},
+                        [("factors", [32, 64, 128, 256, 512]), ("free", [2, 5, 10, 20])])
+    tried: list[tuple[int, int]] = []
+
+    def validate(name: str, fit: object, params: dict[str, object]) -> Trial:
+        factors, free = int(params["factors"]), int(params["free"])  # type: ignore[call-overload]
+        tried.append((factors, free))
+        return Trial(name, "validation", dict(params), {"recall@20": factors + free / 1000}, 0.0, str(tried[-1]))
+
+    bench = Benchmark.__new__(Benchmark)
+    bench.config, bench.log = BenchmarkConfig(fast=True, widen=1), lambda _: None
+    bench.split = type("Split", (), {"shape": (1000, 5000)})()  # type: ignore[assignment]
+    bench._validate = validate  # type: ignore[method-assign]
+    result = bench.search("M", space, fit=lambda params, stage: None)  # type: ignore[arg-type,return-value]
+    assert sorted({f for f, _ in tried}) == [32, 64, 128, 256, 512, 999]  # 128 -> 256 -> 512 -> the bound
+    assert sorted({w for _, w in tried}) == [2, 5, 10, 20]  # 10 -> 20 once, then flagged
+    assert result.best == {"factors": 999, "free": 20} and result.at_edge == ["free"]

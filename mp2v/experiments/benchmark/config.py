@@ -47,7 +47,8 @@ class BenchmarkConfig:
     typed_validation: bool = True
     #: Seed ensembles of the seeded baselines (iALS, BPR, LightGCN) of the size of the chosen MP2V ensemble.
     fair: bool = True
-    #: How many times a choice on a grid edge may extend that grid by one step.
+    #: How many times a choice on a grid edge may extend that grid by one step (an axis the data bounds
+    #: extends as far as that bound).
     widen: int = 2
     #: Trainer of the MP2V fits (rows that name their own trainer, the kernel ablations, keep it); with a torch
     #: trainer, the device and ranks it runs on. Recorded in every MP2V row's params and stored run.
@@ -69,7 +70,8 @@ class BenchmarkConfig:
         if self.fast:
             out += ["one pass over each grid, on each axis only the start value and its two neighbours (the "
                     "full run: whole grids, two passes for most methods); a choice on that window's edge still "
-                    "extends it, up to twice per axis; the production baseline starts at the full run's choice",
+                    "extends it, up to twice per axis (as far as the data's size on factors and neighbours); "
+                    "the production baseline starts at the full run's choice",
                     f"MP2V tuned on {', '.join(FAST_MP2V_AXES)} only (other axes at their start values)",
                     "the ablations",
                     f"ensembles of {' and '.join(map(str, FAST_ENSEMBLE_SIZES))} seeds only"]

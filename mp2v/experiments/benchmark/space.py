@@ -72,6 +72,13 @@ class SearchSpace:
             limits[axis] = (limits.get(axis, (None, None))[0], cap)
         return replace(self, start=start, axes=axes, limits=limits)
 
+    def bounded_edge(self, axis: str, best: dict[str, Any]) -> bool:
+        """Whether ``best`` sits on the upper edge of an axis with an upper limit (the data's size for
+        factors, neighbours and dimensions), so that widening it must end at that limit."""
+        values = dict(self.axes).get(axis, [])
+        return bool(values) and self.limits.get(axis, (None, None))[1] is not None and \
+            self.value(best, axis) == values[-1]
+
     def widened(self, axis: str, best: dict[str, Any]) -> tuple[SearchSpace, Any]:
         """The space with ``axis`` extended by one step past the edge ``best`` sits on, and the new value
         (None when the axis cannot go further: a limit, or not a numeric grid)."""
