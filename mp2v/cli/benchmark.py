@@ -48,6 +48,10 @@ def benchmark_command(
                               "beside the full run's table and lists what it left out."),
     typed_validation: bool = typer.Option(True, "--typed-validation/--no-typed-validation",
                                           help="Validate the chosen ensemble with type-aware negatives too."),
+    finalists: int = typer.Option(3, min=0, help="MP2V's single configuration: the search's best this many, "
+                                  "validated again with --finalist-seeds seeds each; the best mean is chosen "
+                                  "(below 2: the best trial)."),
+    finalist_seeds: int = typer.Option(3, min=1, help="Seeds per finalist (the search's own included)."),
     fair: bool = typer.Option(True, "--fair/--no-fair", help="Also fit iALS, BPR (and LightGCN) as seed ensembles "
                               "of the chosen MP2V ensemble's size (ensemble vs ensemble)."),
     trainer: Trainer = typer.Option(Trainer.GENSIM, help="Skip-gram trainer of the MP2V fits: gensim, numba, "
@@ -72,6 +76,7 @@ def benchmark_command(
                              baselines=tuple(str(b) for b in baseline) if baseline else tuple(BASELINE_SPACES),
                              protocol=ProtocolConfig(protocol, test_fraction, min_interactions), fast=fast,
                              typed_validation=typed_validation, fair=fair, trainer=trainer,
+                             finalists=finalists, finalist_seeds=finalist_seeds,
                              torch=TorchOptions(device=device, processes=processes))
     with connect(current.neo4j) as runner:
         if dataset is BenchmarkDataset.LASTFM and not _loaded(runner):

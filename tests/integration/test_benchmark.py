@@ -38,12 +38,16 @@ def test_quick_benchmark_reports_and_resumes(db: QueryRunner, settings: Settings
     assert all(0 <= t["p_value"] <= 1 and t["ci_low"] <= t["mean_diff"] <= t["ci_high"] for t in outcome.tests)
     assert outcome.ablations and all(r.name.startswith("ablation: ") for r in outcome.ablations)
     assert any(t.params.get("trainer") == "numba-typed" for t in outcome.searches["MP2V"].trials)
+    # The single configuration was chosen among two finalists by the mean of two seeds.
+    assert sum(t.params.get("seed_offset") == 1 for t in outcome.searches["MP2V"].trials) == 2
+    assert any("chosen by the mean of 2 seeds" in line for line in lines)
     markdown, data = report.write(outcome, tmp_path / "results", "mp2v benchmark --quick")
     text = markdown.read_text()
     for heading in ("## Verdict", "## Test results", "## Ablations", "## MP2V search on validation",
                     f"## {BEST_MP2V} against every method"):
         assert heading in text
     assert "ahead of every baseline" in text or "BEHIND" in text
+    assert "| R@20 per seed |" in text and "| yes |" in text
     assert '"verdict"' in data.read_text()
     # The README block: rewritten between its markers, everything around it kept.
     block = headline(outcome, "results/x.md")

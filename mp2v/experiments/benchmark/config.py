@@ -10,7 +10,7 @@ from typing import Any
 
 from mp2v.evaluation.results import MethodResult
 from mp2v.evaluation.stages import Stage
-from mp2v.experiments.benchmark.space import BASELINE_SPACES, FAST_MP2V_AXES
+from mp2v.experiments.benchmark.space import BASELINE_SPACES, FAST_MP2V_AXES, SearchSpace
 from mp2v.experiments.benchmark.trials import Trial
 from mp2v.experiments.experiment import FittedMethod
 from mp2v.experiments.protocols import ProtocolConfig
@@ -47,6 +47,10 @@ class BenchmarkConfig:
     typed_validation: bool = True
     #: Seed ensembles of the seeded baselines (iALS, BPR, LightGCN) of the size of the chosen MP2V ensemble.
     fair: bool = True
+    #: MP2V's single configuration is chosen among the search's ``finalists`` best by the mean validation
+    #: score of ``finalist_seeds`` seeds each (benchmark.finalists); fewer than 2 of either: its best trial.
+    finalists: int = 3
+    finalist_seeds: int = 3
     #: How many times a choice on a grid edge may extend that grid by one step (an axis the data bounds
     #: extends as far as that bound).
     widen: int = 2
@@ -91,6 +95,8 @@ class SearchResult:
     trials: list[Trial]
     #: Axes whose chosen value sits on the edge of its grid (the optimum might lie outside).
     at_edge: list[str] = field(default_factory=list)
+    #: The grid as the search left it (widened where choices landed on edges).
+    space: SearchSpace | None = None
 
 
 @dataclass

@@ -11,6 +11,7 @@ from mp2v.common.files import write_json, write_text
 from mp2v.common.tables import markdown_table
 from mp2v.evaluation.report import significance_table
 from mp2v.evaluation.results import MethodResult
+from mp2v.experiments.benchmark import finalists
 from mp2v.experiments.benchmark.config import BEST_MP2V, BenchmarkOutcome
 from mp2v.experiments.benchmark.space import MP2V_SPACE
 
@@ -126,13 +127,40 @@ def search_trace(outcome: BenchmarkOutcome) -> str:
     search = outcome.searches.get("MP2V")
     if search is None:
         return ""
-    start = MP2V_SPACE.start
     rows = []
     for trial in sorted(search.trials, key=lambda t: -t.score()):
-        changes = {k: v for k, v in trial.params.items() if start.get(k, "∅") != v}
-        label = ", ".join(f"{k}={v}" for k, v in changes.items()) or "defaults"
-        rows.append({"changed from the default": label, "validation R@20": f"{trial.metrics['recall@20']:.4f}",
+        rows.append({"changed from the default": _changed_from_default(trial.params),
+                     "validation R@20": f"{trial.metrics['recall@20']:.4f}",
                      "validation N@20": f"{trial.metrics['ndcg@20']:.4f}", "trial s": f"{trial.seconds:.0f}"})
+    return markdown_table(rows)
+
+
+def _changed_from_default(params: dict[str, Any]) -> str:
+    """An MP2V configuration as its differences from the search's start."""
+    start = MP2V_SPACE.start
+    return ", ".join(f"{k}={v}" for k, v in params.items() if start.get(k, "∅") != v) or "defaults"
+
+
+def finalist_table(outcome: BenchmarkOutcome) -> str:
+    """The configurations re-validated with more seeds (benchmark.finalists): each seed's score and the mean
+    that chose the single model."""
+    search = outcome.searches.get("MP2V")
+    if search is None:
+        return ""
+    groups = [finalists.seed_group(search.trials, t.params) for t in search.trials
+              if finalists.SEED_OFFSET not in t.params and "seeds" not in t.params]
+    groups = [group for group in groups if len(group) > 1]
+    if not groups:
+        return "No configuration was re-validated with more seeds in this run."
+    chosen = {k: v for k, v in search.best.items() if k != "seeds"}
+    rows = []
+    for group in sorted(groups, key=lambda g: -sum(t.score() for t in g) / len(g)):
+        params = group[0].params
+        mean = finalists.mean_metrics(group)
+        rows.append({"configuration (changed from the default)": _changed_from_default(params),
+                     "R@20 per seed": " / ".join(f"{t.metrics['recall@20']:.4f}" for t in group),
+                     "mean R@20": f"{mean['recall@20']:.4f}", "mean N@20": f"{mean['ndcg@20']:.4f}",
+                     "chosen": "yes" if params == chosen else ""})
     return markdown_table(rows)
 
 
@@ -193,6 +221,13 @@ def write(outcome: BenchmarkOutcome, folder: Path, command: str) -> tuple[Path, 
         ablation_table(outcome),
         "",
         "## MP2V search on validation",
+        "",
+        "The single configuration is chosen among the search's best few by the mean of several seeds (one "
+        "gensim run moves by a few thousandths between seeds):",
+        "",
+        finalist_table(outcome),
+        "",
+        "Every trial:",
         "",
         search_trace(outcome),
         "",

@@ -14,7 +14,7 @@ from mp2v.embeddings.store import RunStore
 from mp2v.evaluation.report import compare
 from mp2v.evaluation.results import MethodResult
 from mp2v.evaluation.stages import Stage
-from mp2v.experiments.benchmark import methods
+from mp2v.experiments.benchmark import finalists, methods
 from mp2v.experiments.benchmark.config import (
     BEST_MP2V,
     FAST_ENSEMBLE_SIZES,
@@ -120,7 +120,7 @@ class Benchmark:
                 best, best_trial = {**best, axis: value}, trial
         at_edge = space.at_edge(best)
         unique = {t.key: t for t in seen}
-        return SearchResult(name, best, list(unique.values()), at_edge)
+        return SearchResult(name, best, list(unique.values()), at_edge, space)
 
     # -- test ------------------------------------------------------------------------------------
     def test(self, name: str, fit: Fit, params: dict[str, Any]) -> MethodResult:
@@ -254,7 +254,8 @@ class Benchmark:
             params = {**self.config.trainer_params(), **params}
             if stage == "test" and "final_walks_per_node" in params:
                 params = {**params, "walks_per_node": params["final_walks_per_node"]}
-            return methods.fit_mp2v(exp, params, stage, name="MP2V-search", seed=self.config.seed)
+            seed = self.config.seed + int(params.get(finalists.SEED_OFFSET, 0))
+            return methods.fit_mp2v(exp, params, stage, name="MP2V-search", seed=seed)
 
         space = MP2V_SPACE
         if not _has_relationships(self.runner, self.model.feature_type):
@@ -264,7 +265,11 @@ class Benchmark:
         if self.config.trainer != Trainer.GENSIM:  # the user named the trainer: the search keeps it
             space = replace(space, axes=[(name, values) for name, values in space.axes if name != "trainer"])
         search = self.search("MP2V", space, fit, fast_axes=FAST_MP2V_AXES)
-        best = dict(search.best)
+        count, seeds = self.config.finalists, self.config.finalist_seeds
+        if self.config.quick:  # a smoke run still goes through the step, at its smallest
+            count, seeds = min(count, 2), min(seeds, 2)
+        best = finalists.revalidate(search, lambda params: self._validate("MP2V", fit, params), count, seeds,
+                                    self.log)
         sizes = (ENSEMBLE_SIZES[:2] if self.config.quick else FAST_ENSEMBLE_SIZES if self.config.fast
                  else ENSEMBLE_SIZES)
         self.log("seed ensembles of the best MP2V configuration")
