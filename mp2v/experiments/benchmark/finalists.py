@@ -1,7 +1,7 @@
 """Choosing MP2V's single configuration by the mean of several seeds, not by its luckiest trial.
 
 The coordinate search keeps whichever trial scored highest on validation. One gensim run of a configuration
-moves by 0.002-0.005 Recall@20 between seeds (two worker threads, random walks), about as much as the
+moves by 0.002-0.015 Recall@20 between seeds (two worker threads, random walks), as much as the
 search's last steps gain, so the highest trial is partly the luckiest one (the winner's curse): two fast
 runs of the same command chose different configurations at equal validation that were 0.009 apart on test
 (docs/benchmark.md). Re-validating the ``count`` best configurations with ``seeds`` seeds each and keeping
@@ -25,10 +25,15 @@ from mp2v.experiments.benchmark.trials import Trial
 SEED_OFFSET = "seed_offset"
 
 
+def is_search_trial(trial: Trial) -> bool:
+    """A trial of one model at the search's own seed (not a finalist's extra seed, not an ensemble)."""
+    return SEED_OFFSET not in trial.params and "seeds" not in trial.params
+
+
 def candidates(trials: list[Trial], count: int) -> list[dict[str, Any]]:
     """The params of the ``count`` best single-seed configurations among ``trials``, best first (ties keep the
     search's order, so the search's own choice leads)."""
-    single = [t for t in trials if SEED_OFFSET not in t.params and int(t.params.get("seeds", 1)) == 1]
+    single = [t for t in trials if is_search_trial(t)]
     ranked = sorted(enumerate(single), key=lambda pair: (-pair[1].score(), pair[0]))
     chosen: list[dict[str, Any]] = []
     for _, trial in ranked:
@@ -55,16 +60,16 @@ def mean_metrics(group: list[Trial]) -> dict[str, float]:
     return {key: sum(t.metrics[key] for t in group) / len(group) for key in sorted(keys)}
 
 
+def mean_score(group: list[Trial]) -> float:
+    """The mean over a configuration's seeds of what validation chooses by (Trial.score)."""
+    return sum(t.score() for t in group) / len(group)
+
+
 def choose(trials: list[Trial], finalists: list[dict[str, Any]]) -> dict[str, Any]:
     """The finalist with the best mean validation score over its seeds (ties: the earlier finalist)."""
     if not finalists:
         raise ValueError("choose needs at least one finalist")
-
-    def mean_score(params: dict[str, Any]) -> float:
-        group = seed_group(trials, params)
-        return sum(t.score() for t in group) / len(group)
-
-    return max(finalists, key=lambda params: (mean_score(params), -finalists.index(params)))
+    return max(finalists, key=lambda params: (mean_score(seed_group(trials, params)), -finalists.index(params)))
 
 
 def revalidate(search: SearchResult, validate: Callable[[dict[str, Any]], Trial], count: int, seeds: int,

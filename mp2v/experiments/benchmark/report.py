@@ -147,14 +147,13 @@ def finalist_table(outcome: BenchmarkOutcome) -> str:
     search = outcome.searches.get("MP2V")
     if search is None:
         return ""
-    groups = [finalists.seed_group(search.trials, t.params) for t in search.trials
-              if finalists.SEED_OFFSET not in t.params and "seeds" not in t.params]
+    groups = [finalists.seed_group(search.trials, t.params) for t in search.trials if finalists.is_search_trial(t)]
     groups = [group for group in groups if len(group) > 1]
     if not groups:
         return "No configuration was re-validated with more seeds in this run."
     chosen = {k: v for k, v in search.best.items() if k != "seeds"}
     rows = []
-    for group in sorted(groups, key=lambda g: -sum(t.score() for t in g) / len(g)):
+    for group in sorted(groups, key=lambda g: -finalists.mean_score(g)):
         params = group[0].params
         mean = finalists.mean_metrics(group)
         rows.append({"configuration (changed from the default)": _changed_from_default(params),
