@@ -10,6 +10,8 @@ folder, whose stored runs they reuse) and judge on validation only; test is neve
                                                       # model's item vectors (iALS's user step)
     python -m bench.quality_probes hs 0 10           # hierarchical softmax (with n negatives beside it)
                                                       # against negative sampling on the same walks
+    python -m bench.quality_probes coverage 10 13    # held-out edges the graph walks of each stage step
+                                                      # along (n walks per user), and how often
 
 ``pairs`` fits the holdout benchmark's chosen single configuration (``BEST``, results/lastfm.md) with
 ``interaction_pairs`` = n and prints validation Recall / NDCG@20, then the same vectors scored with the
@@ -24,13 +26,17 @@ training weights, as the benchmark's iALS; p: 1 where x > 0), for a few (alpha, 
 on the best single configuration's walk corpus with gensim's hierarchical softmax (``hs=1``, n negatives
 beside it; a full softmax over the vocabulary, factorised along a Huffman tree) and ranks items by the model's
 own ``log P(item | user)``; a negative-sampling model trained the same way (no item2vec start) is the control.
+``coverage`` walks the fast holdout run's metapath for each stage's fit (n walks per user) and prints, for the
+tuning, validation and test rows, the share of edges the walks step along and the visits per edge.
 """
 
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -45,15 +51,19 @@ from mp2v.experiments.benchmark import methods
 from mp2v.experiments.benchmark.run import Benchmark, BenchmarkConfig
 from mp2v.experiments.experiment import Experiment, FittedMethod
 from mp2v.models import make_baseline
-from mp2v.models.mp2v import MP2V, AlignedScores, MatrixWalks, Mp2vParams
+from mp2v.models.mp2v import MP2V, AlignedScores, GraphWalks, MatrixWalks, Mp2vParams
 from mp2v.training.gensim_sgns import TrainConfig, stable_hash
 from mp2v.types import ScoringRule
+from mp2v.walks.config import HoldoutExclusion
 
 #: The holdout benchmark's chosen single MP2V configuration (results/lastfm.md, 2026-11-30 run).
 BEST: dict[str, Any] = dict(
     metapaths="uiu+features", weighted=True, walks_per_node=10, walk_length=40, start="users", dimensions=512,
     window=3, negative=10, ns_exponent=0.0, epochs=5, alpha=0.025, sample=0.0, scoring="dot",
     schedule="20x5@0.0125", init="item2vec")
+#: The fast holdout benchmark's walks (results/lastfm-fast.md: the User-Artist-User metapath, weighted).
+FAST_BEST: dict[str, Any] = {**BEST, "metapaths": "uiu", "schedule": None, "init": "random", "dimensions": 256,
+                             "negative": 5, "sample": 0.001}
 #: iALS as the holdout benchmark chose it on validation (results/lastfm.md).
 IALS = dict(factors=1536, regularization=100.0, alpha=10.0, iterations=3)
 
@@ -242,16 +252,57 @@ def probe_hs(experiment: Experiment, counts: list[int]) -> None:
             print(_line(f"{label} {score_label}", _validate(experiment, score_label, score), took), flush=True)
 
 
+def _edge_visits(corpus: Path, users: dict[str, int], items: dict[str, int]) -> dict[tuple[int, int], int]:
+    """How often each (user, item) edge is stepped along, in either direction, in a walk corpus."""
+    visits: dict[tuple[int, int], int] = {}
+    with corpus.open() as lines:
+        for line in lines:
+            tokens = line.split()
+            for a, b in zip(tokens, tokens[1:], strict=False):
+                pair = (users[a], items[b]) if a in users and b in items else (
+                    (users[b], items[a]) if b in users and a in items else None)
+                if pair is not None:
+                    visits[pair] = visits.get(pair, 0) + 1
+    return visits
+
+
+def probe_coverage(experiment: Experiment, counts: list[int]) -> None:
+    """Which held-out edges the graph walks of each stage step along, and how often: a leakage check (no
+    test edge at either stage) and the walk budget per edge, which falls when the final fit adds validation."""
+    split, model = experiment.split, experiment.model
+    prefixes = model.token_prefixes
+    users = {f"{prefixes[model.user_label]}:{u}": n for n, u in enumerate(split.user_ids.tolist())}
+    items = {f"{prefixes[model.item_label]}:{i}": n for n, i in enumerate(split.item_ids.tolist())}
+    sets = {"train": split.tuning_train, "validation": split.validation, "test": split.test}
+    for walks_per_node in counts:
+        spec = methods.mp2v_spec(model, {**FAST_BEST, "walks_per_node": walks_per_node}, 42, "coverage")
+        for stage in (Stage.VALIDATION, Stage.TEST):
+            data = split.stage(stage)
+            exclusion = HoldoutExclusion(split.holdout_property, data.walk_exclusions)
+            source = GraphWalks(experiment.runner, spec.walk, model, split.user_ids, split.item_ids, exclusion)
+            with tempfile.TemporaryDirectory() as folder:
+                corpus = source.walk(data.train, Path(folder) / "walks.txt", progress=False)
+                visits = _edge_visits(corpus.path, users, items)
+            parts = []
+            for name, matrix in sets.items():
+                coo = matrix.tocoo()
+                seen = np.array([visits.get(pair, 0) for pair in zip(coo.row.tolist(), coo.col.tolist(), strict=True)])
+                parts.append(f"{name} {np.mean(seen > 0):.3f} walked, {seen.mean():.2f} visits per edge")
+            print(f"{walks_per_node} walks per user, {stage} fit: " + "; ".join(parts), flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("probe", choices=("pairs", "growth", "foldin", "hs"))
+    parser.add_argument("probe", choices=("pairs", "growth", "foldin", "hs", "coverage"))
     parser.add_argument("counts", type=int, nargs="+",
-                        help="interaction pairs per epoch to try (hs: negatives beside the hierarchical softmax)")
+                        help="interaction pairs per epoch to try (hs: negatives beside the hierarchical softmax; "
+                             "coverage: walks per user)")
     args = parser.parse_args(argv)
     settings = load_settings()
     with QueryRunner(settings.neo4j) as runner:
         bench = Benchmark(runner, settings, BenchmarkConfig(), log=lambda _: None)
-        probe = {"pairs": probe_pairs, "growth": probe_growth, "foldin": probe_foldin, "hs": probe_hs}[args.probe]
+        probe = {"pairs": probe_pairs, "growth": probe_growth, "foldin": probe_foldin, "hs": probe_hs,
+                 "coverage": probe_coverage}[args.probe]
         probe(bench.experiment, args.counts)
 
 
