@@ -12,6 +12,7 @@ folder, whose stored runs they reuse) and judge on validation only; test is neve
                                                       # against negative sampling on the same walks
     python -m bench.quality_probes coverage 10 13    # held-out edges the graph walks of each stage step
                                                       # along (n walks per user), and how often
+    python -m bench.quality_probes windows 2 3 5     # word2vec's reduced window against the full window
 
 ``pairs`` fits the holdout benchmark's chosen single configuration (``BEST``, results/lastfm.md) with
 ``interaction_pairs`` = n and prints validation Recall / NDCG@20, then the same vectors scored with the
@@ -252,6 +253,34 @@ def probe_hs(experiment: Experiment, counts: list[int]) -> None:
             print(_line(f"{label} {score_label}", _validate(experiment, score_label, score), took), flush=True)
 
 
+def probe_windows(experiment: Experiment, counts: list[int]) -> None:
+    """word2vec's reduced window (each centre's reach drawn uniformly in 1..window, so context at distance d
+    weighs (window - d + 1) / window) against the full window (every distance weighs 1), at each window in
+    ``counts``, on the fast holdout configuration's walks; three gensim seeds each, mean and spread."""
+    fitted = methods.fit_mp2v(experiment, FAST_BEST, Stage.VALIDATION, name="MP2V-probe")
+    if fitted.run is None:
+        return
+    corpus = experiment.workdir / str(fitted.run.metadata["corpus"])
+    graph, split = experiment.model, experiment.split
+    train = split.stage(Stage.VALIDATION).train
+    for window in counts:
+        for shrink in (True, False):
+            found, started = [], time.monotonic()
+            for seed in (42, 43, 44):
+                model = Word2Vec(corpus_file=str(corpus), vector_size=FAST_BEST["dimensions"], window=window,
+                                 min_count=1, sg=1, hs=0, negative=FAST_BEST["negative"],
+                                 ns_exponent=FAST_BEST["ns_exponent"], sample=FAST_BEST["sample"],
+                                 alpha=FAST_BEST["alpha"], epochs=FAST_BEST["epochs"], workers=2, seed=seed,
+                                 hashfxn=stable_hash, shrink_windows=shrink)
+                vectors = Embeddings.from_tokens(list(model.wv.index_to_key), model.wv.vectors, model.syn1neg, graph)
+                score = AlignedScores(vectors, ScoringRule.DOT, split.user_ids, split.item_ids, train)
+                found.append(_validate(experiment, "dot", score))
+            mean = {k: float(np.mean([f[k] for f in found])) for k in ("recall@20", "ndcg@20")}
+            spread = " / ".join(f"{f['recall@20']:.4f}" for f in found)
+            label = f"window={window} {'reduced' if shrink else 'full'} (R@20 per seed {spread})"
+            print(_line(label, mean, time.monotonic() - started), flush=True)
+
+
 def _edge_visits(corpus: Path, users: dict[str, int], items: dict[str, int]) -> dict[tuple[int, int], int]:
     """How often each (user, item) edge is stepped along, in either direction, in a walk corpus."""
     visits: dict[tuple[int, int], int] = {}
@@ -293,16 +322,16 @@ def probe_coverage(experiment: Experiment, counts: list[int]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("probe", choices=("pairs", "growth", "foldin", "hs", "coverage"))
+    parser.add_argument("probe", choices=("pairs", "growth", "foldin", "hs", "coverage", "windows"))
     parser.add_argument("counts", type=int, nargs="+",
                         help="interaction pairs per epoch to try (hs: negatives beside the hierarchical softmax; "
-                             "coverage: walks per user)")
+                             "coverage: walks per user; windows: skip-gram windows)")
     args = parser.parse_args(argv)
     settings = load_settings()
     with QueryRunner(settings.neo4j) as runner:
         bench = Benchmark(runner, settings, BenchmarkConfig(), log=lambda _: None)
         probe = {"pairs": probe_pairs, "growth": probe_growth, "foldin": probe_foldin, "hs": probe_hs,
-                 "coverage": probe_coverage}[args.probe]
+                 "coverage": probe_coverage, "windows": probe_windows}[args.probe]
         probe(bench.experiment, args.counts)
 
 
