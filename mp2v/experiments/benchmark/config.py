@@ -51,9 +51,11 @@ class BenchmarkConfig:
     #: score of ``finalist_seeds`` seeds each (benchmark.finalists); fewer than 2 of either: its best trial.
     finalists: int = 3
     finalist_seeds: int = 3
-    #: How many times a choice on a grid edge may extend that grid by one step (an axis the data bounds
-    #: extends as far as that bound).
-    widen: int = 2
+    #: How many times a choice on a grid edge may extend that grid by one step; each extension stops as soon
+    #: as the new value is no better (the choice is then inside), and an axis the data bounds extends as far
+    #: as that bound. Two were not enough for a fast run's three-value window (EASE l2 and BPR factors on
+    #: FilmTrust, RP3beta alpha on Last.fm leave-one-out stayed on an edge).
+    widen: int = 4
     #: Trainer of the MP2V fits (rows that name their own trainer, the kernel ablations, keep it); with a torch
     #: trainer, the device and ranks it runs on. Recorded in every MP2V row's params and stored run.
     trainer: Trainer = Trainer.GENSIM
@@ -74,7 +76,8 @@ class BenchmarkConfig:
         if self.fast:
             out += ["one pass over each grid, on each axis only the start value and its two neighbours (the "
                     "full run: whole grids, two passes for most methods); a choice on that window's edge still "
-                    "extends it, up to twice per axis (as far as the data's size on factors and neighbours); "
+                    f"extends it, up to {self.widen} times per axis (as far as the data's size on factors and "
+                    "neighbours); "
                     "the production baseline starts at the full run's choice",
                     f"MP2V tuned on {', '.join(FAST_MP2V_AXES)} only (other axes at their start values)",
                     "the ablations",
