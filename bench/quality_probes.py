@@ -13,6 +13,7 @@ folder, whose stored runs they reuse) and judge on validation only; test is neve
     python -m bench.quality_probes coverage 10 13    # held-out edges the graph walks of each stage step
                                                       # along (n walks per user), and how often
     python -m bench.quality_probes windows 2 3 5     # word2vec's reduced window against the full window
+    python -m bench.quality_probes swa 4             # vectors averaged over n extra learning-rate cycles
 
 ``pairs`` fits the holdout benchmark's chosen single configuration (``BEST``, results/lastfm.md) with
 ``interaction_pairs`` = n and prints validation Recall / NDCG@20, then the same vectors scored with the
@@ -283,6 +284,54 @@ def probe_windows(experiment: Experiment, counts: list[int]) -> None:
             print(_line(label, mean, time.monotonic() - started), flush=True)
 
 
+def probe_swa(experiment: Experiment, counts: list[int]) -> None:
+    """Stochastic weight averaging for skip-gram: after the usual training, ``n`` more one-epoch cycles, each
+    restarting the learning rate at half the start and decaying it to the end, and the mean of the vectors at
+    the end of each cycle (input and output). Snapshots share one trajectory, so their mean is still one model
+    (unlike a seed ensemble, whose members' coordinates are unrelated). Controls: the model before the cycles,
+    the model after them (more training alone), and the snapshots' scores summed (an ensemble bound)."""
+    fitted = methods.fit_mp2v(experiment, FAST_BEST, Stage.VALIDATION, name="MP2V-probe")
+    if fitted.run is None:
+        return
+    corpus = str(experiment.workdir / str(fitted.run.metadata["corpus"]))
+    graph, split = experiment.model, experiment.split
+    train = split.stage(Stage.VALIDATION).train
+    alpha, min_alpha = float(FAST_BEST["alpha"]), 0.0001
+
+    def scores(model: Word2Vec, inputs: np.ndarray, outputs: np.ndarray) -> AlignedScores:
+        vectors = Embeddings.from_tokens(list(model.wv.index_to_key), inputs, outputs, graph)
+        return AlignedScores(vectors, ScoringRule.DOT, split.user_ids, split.item_ids, train)
+
+    for cycles in counts:
+        rows: dict[str, list[dict[str, float]]] = {}
+        for seed in (42, 43, 44):
+            model = Word2Vec(corpus_file=corpus, vector_size=FAST_BEST["dimensions"], window=FAST_BEST["window"],
+                             min_count=1, sg=1, hs=0, negative=FAST_BEST["negative"],
+                             ns_exponent=FAST_BEST["ns_exponent"], sample=FAST_BEST["sample"], alpha=alpha,
+                             min_alpha=min_alpha, epochs=FAST_BEST["epochs"], workers=2, seed=seed,
+                             hashfxn=stable_hash)
+            rows.setdefault("trained as usual", []).append(
+                _validate(experiment, "base", scores(model, model.wv.vectors, model.syn1neg)))
+            snapshots = []
+            for _ in range(cycles):
+                model.train(corpus_file=corpus, total_words=model.corpus_total_words, epochs=1,
+                            start_alpha=alpha / 2, end_alpha=min_alpha)
+                snapshots.append((model.wv.vectors.copy(), model.syn1neg.copy()))
+            rows.setdefault(f"+ {cycles} cycles, last vectors", []).append(
+                _validate(experiment, "last", scores(model, *snapshots[-1])))
+            mean_in = np.mean([s[0] for s in snapshots], axis=0)
+            mean_out = np.mean([s[1] for s in snapshots], axis=0)
+            rows.setdefault(f"+ {cycles} cycles, averaged vectors (SWA)", []).append(
+                _validate(experiment, "swa", scores(model, mean_in, mean_out)))
+            summed = methods.summed_scores([FittedMethod("s", scores(model, *snap), {}, {}) for snap in snapshots])
+            rows.setdefault(f"+ {cycles} cycles, snapshot scores summed", []).append(
+                _validate(experiment, "sum", summed))
+        for label, found in rows.items():
+            mean = {k: float(np.mean([f[k] for f in found])) for k in ("recall@20", "ndcg@20")}
+            spread = " / ".join(f"{f['recall@20']:.4f}" for f in found)
+            print(_line(f"{label} (R@20 per seed {spread})", mean), flush=True)
+
+
 def _edge_visits(corpus: Path, users: dict[str, int], items: dict[str, int]) -> dict[tuple[int, int], int]:
     """How often each (user, item) edge is stepped along, in either direction, in a walk corpus."""
     visits: dict[tuple[int, int], int] = {}
@@ -324,16 +373,17 @@ def probe_coverage(experiment: Experiment, counts: list[int]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("probe", choices=("pairs", "growth", "foldin", "hs", "coverage", "windows"))
+    parser.add_argument("probe", choices=("pairs", "growth", "foldin", "hs", "coverage", "windows", "swa"))
     parser.add_argument("counts", type=int, nargs="+",
                         help="interaction pairs per epoch to try (hs: negatives beside the hierarchical softmax; "
-                             "coverage: walks per user; windows: skip-gram windows)")
+                             "coverage: walks per user; windows: skip-gram windows; swa: averaged cycles)")
     args = parser.parse_args(argv)
     settings = load_settings()
     with QueryRunner(settings.neo4j) as runner:
         bench = Benchmark(runner, settings, BenchmarkConfig(), log=lambda _: None)
         probe = {"pairs": probe_pairs, "growth": probe_growth, "foldin": probe_foldin, "hs": probe_hs,
-                 "coverage": probe_coverage, "windows": probe_windows}[args.probe]
+                 "coverage": probe_coverage, "windows": probe_windows,
+                 "swa": probe_swa}[args.probe]
         probe(bench.experiment, args.counts)
 
 
