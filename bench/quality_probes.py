@@ -30,6 +30,8 @@ beside it; a full softmax over the vocabulary, factorised along a Huffman tree) 
 own ``log P(item | user)``; a negative-sampling model trained the same way (no item2vec start) is the control.
 ``coverage`` walks the fast holdout run's metapath for each stage's fit (n walks per user) and prints, for the
 tuning, validation and test rows, the share of edges the walks step along and the visits per edge.
+``swa`` continues the fast holdout configuration's gensim model for n one-epoch learning-rate cycles and
+scores the mean of the cycles' vectors (stochastic weight averaging) beside its controls, three seeds each.
 ``windows`` trains gensim on the fast holdout configuration's corpus at each window n, with word2vec's reduced
 window and with the full one (``shrink_windows``), three seeds each, and prints the means and every seed.
 """
