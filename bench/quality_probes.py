@@ -1,6 +1,6 @@
 """Validation probes behind docs/training.md and docs/benchmark.md's third round: ideas for one MP2V model.
 
-Both read the Last.fm holdout split of ``mp2v benchmark`` (seed 42; the loaded database and its benchmark
+They read the Last.fm holdout split of ``mp2v benchmark`` (seed 42; the loaded database and its benchmark
 folder, whose stored runs they reuse) and judge on validation only; test is never read::
 
     python -m bench.quality_probes pairs 0 1 2 4 8   # best single configuration with n interaction pairs,
@@ -10,10 +10,8 @@ folder, whose stored runs they reuse) and judge on validation only; test is neve
                                                       # model's item vectors (iALS's user step)
     python -m bench.quality_probes hs 0 10           # hierarchical softmax (with n negatives beside it)
                                                       # against negative sampling on the same walks
-    python -m bench.quality_probes coverage 10 13    # held-out edges the graph walks of each stage step
-                                                      # along (n walks per user), and how often
-    python -m bench.quality_probes windows 2 3 5     # word2vec's reduced window against the full window
-    python -m bench.quality_probes swa 4             # vectors averaged over n extra learning-rate cycles
+
+(bench.fast_choice_probes has the probes of the fast tables' chosen configurations.)
 
 ``pairs`` fits the holdout benchmark's chosen single configuration (``BEST``, results/lastfm.md) with
 ``interaction_pairs`` = n and prints validation Recall / NDCG@20, then the same vectors scored with the
@@ -28,21 +26,13 @@ training weights, as the benchmark's iALS; p: 1 where x > 0), for a few (alpha, 
 on the best single configuration's walk corpus with gensim's hierarchical softmax (``hs=1``, n negatives
 beside it; a full softmax over the vocabulary, factorised along a Huffman tree) and ranks items by the model's
 own ``log P(item | user)``; a negative-sampling model trained the same way (no item2vec start) is the control.
-``coverage`` walks the fast holdout run's metapath for each stage's fit (n walks per user) and prints, for the
-tuning, validation and test rows, the share of edges the walks step along and the visits per edge.
-``swa`` continues the fast holdout configuration's gensim model for n one-epoch learning-rate cycles and
-scores the mean of the cycles' vectors (stochastic weight averaging) beside its controls, three seeds each.
-``windows`` trains gensim on the fast holdout configuration's corpus at each window n, with word2vec's reduced
-window and with the full one (``shrink_windows``), three seeds each, and prints the means and every seed.
 """
 
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -57,28 +47,24 @@ from mp2v.experiments.benchmark import methods
 from mp2v.experiments.benchmark.run import Benchmark, BenchmarkConfig
 from mp2v.experiments.experiment import Experiment, FittedMethod
 from mp2v.models import make_baseline
-from mp2v.models.mp2v import MP2V, AlignedScores, GraphWalks, MatrixWalks, Mp2vParams
+from mp2v.models.mp2v import MP2V, AlignedScores, MatrixWalks, Mp2vParams
 from mp2v.training.gensim_sgns import TrainConfig, stable_hash
 from mp2v.types import ScoringRule
-from mp2v.walks.config import HoldoutExclusion
 
 #: The holdout benchmark's chosen single MP2V configuration (results/lastfm.md, 2026-11-30 run).
 BEST: dict[str, Any] = dict(
     metapaths="uiu+features", weighted=True, walks_per_node=10, walk_length=40, start="users", dimensions=512,
     window=3, negative=10, ns_exponent=0.0, epochs=5, alpha=0.025, sample=0.0, scoring="dot",
     schedule="20x5@0.0125", init="item2vec")
-#: The fast holdout benchmark's walks (results/lastfm-fast.md: the User-Artist-User metapath, weighted).
-FAST_BEST: dict[str, Any] = {**BEST, "metapaths": "uiu", "schedule": None, "init": "random", "dimensions": 256,
-                             "negative": 5, "sample": 0.001}
 #: iALS as the holdout benchmark chose it on validation (results/lastfm.md).
 IALS = dict(factors=1536, regularization=100.0, alpha=10.0, iterations=3)
 
 
-def _validate(experiment: Experiment, name: str, score: Any) -> dict[str, float]:
+def validate_scores(experiment: Experiment, name: str, score: Any) -> dict[str, float]:
     return experiment.evaluate(FittedMethod(name, score, {}, {}), Stage.VALIDATION, ks=(10, 20)).metrics
 
 
-def _line(label: str, metrics: dict[str, float], seconds: float | None = None) -> str:
+def result_line(label: str, metrics: dict[str, float], seconds: float | None = None) -> str:
     took = f" ({seconds:.0f} s)" if seconds is not None else ""
     return f"{label}: R@20 {metrics['recall@20']:.4f} N@20 {metrics['ndcg@20']:.4f}{took}"
 
@@ -89,8 +75,8 @@ def probe_pairs(experiment: Experiment, counts: list[int]) -> None:
         started = time.monotonic()
         fitted = methods.fit_mp2v(experiment, {**BEST, "interaction_pairs": count}, Stage.VALIDATION,
                                   name="MP2V-probe")
-        print(_line(f"pairs={count} dot", _validate(experiment, "dot", fitted.score), time.monotonic() - started),
-              flush=True)
+        found = validate_scores(experiment, "dot", fitted.score)
+        print(result_line(f"pairs={count} dot", found, time.monotonic() - started), flush=True)
         if fitted.run is None:
             continue
         vectors: Embeddings = fitted.run.embeddings
@@ -102,7 +88,7 @@ def probe_pairs(experiment: Experiment, counts: list[int]) -> None:
         for label, variant in variants.items():
             scores = AlignedScores(variant, ScoringRule.DOT, experiment.split.user_ids, experiment.split.item_ids,
                                    data.train)
-            print(_line(f"pairs={count} {label}", _validate(experiment, label, scores)), flush=True)
+            print(result_line(f"pairs={count} {label}", validate_scores(experiment, label, scores)), flush=True)
 
 
 def _subsample(matrix: sp.csr_matrix, share: float, seed: int) -> sp.csr_matrix:
@@ -136,8 +122,8 @@ def probe_growth(experiment: Experiment, counts: list[int]) -> None:
         for label, train in (("80 %", smaller), ("100 %", full)):
             started = time.monotonic()
             model = make().fit(train)
-            found.append(_validate(experiment, name, model.score))
-            print(_line(f"{name} on {label}", found[-1], time.monotonic() - started), flush=True)
+            found.append(validate_scores(experiment, name, model.score))
+            print(result_line(f"{name} on {label}", found[-1], time.monotonic() - started), flush=True)
         print(f"{name} gain: R@20 {found[1]['recall@20'] - found[0]['recall@20']:+.4f} "
               f"N@20 {found[1]['ndcg@20'] - found[0]['ndcg@20']:+.4f}", flush=True)
 
@@ -170,7 +156,7 @@ def probe_foldin(experiment: Experiment, counts: list[int]) -> None:
         started = time.monotonic()
         fitted = methods.fit_mp2v(experiment, {**BEST, "interaction_pairs": count}, Stage.VALIDATION,
                                   name="MP2V-probe")
-        print(_line(f"pairs={count} skip-gram users", _validate(experiment, "dot", fitted.score),
+        print(result_line(f"pairs={count} skip-gram users", validate_scores(experiment, "dot", fitted.score),
                     time.monotonic() - started), flush=True)
         if fitted.run is None:
             continue
@@ -188,8 +174,8 @@ def probe_foldin(experiment: Experiment, counts: list[int]) -> None:
             variant = replace(vectors, user_input=users.astype(vectors.user_input.dtype))
             scores = AlignedScores(variant, ScoringRule.DOT, experiment.split.user_ids, experiment.split.item_ids,
                                    data.train)
-            print(_line(f"pairs={count} fold-in alpha={alpha:g} lambda={regularization:g}",
-                        _validate(experiment, "fold-in", scores), time.monotonic() - started), flush=True)
+            print(result_line(f"pairs={count} fold-in alpha={alpha:g} lambda={regularization:g}",
+                        validate_scores(experiment, "fold-in", scores), time.monotonic() - started), flush=True)
 
 
 class HierarchicalScores:
@@ -226,8 +212,8 @@ class HierarchicalScores:
 
 def probe_hs(experiment: Experiment, counts: list[int]) -> None:
     fitted = methods.fit_mp2v(experiment, BEST, Stage.VALIDATION, name="MP2V-probe")
-    print(_line("best single configuration (negative sampling, item2vec start)",
-                _validate(experiment, "best", fitted.score)), flush=True)
+    print(result_line("best single configuration (negative sampling, item2vec start)",
+                validate_scores(experiment, "best", fitted.score)), flush=True)
     if fitted.run is None:
         return
     corpus = experiment.workdir / str(fitted.run.metadata["corpus"])
@@ -255,137 +241,20 @@ def probe_hs(experiment: Experiment, counts: list[int]) -> None:
                             for name in ("dot", "log P")]
             found["z(dot) + z(log P)"] = methods.summed_scores(standardised)
         for score_label, score in found.items():
-            print(_line(f"{label} {score_label}", _validate(experiment, score_label, score), took), flush=True)
-
-
-def probe_windows(experiment: Experiment, counts: list[int]) -> None:
-    """word2vec's reduced window (each centre's reach drawn uniformly in 1..window, so context at distance d
-    weighs (window - d + 1) / window) against the full window (every distance weighs 1), at each window in
-    ``counts``, on the fast holdout configuration's walks; three gensim seeds each, mean and spread."""
-    fitted = methods.fit_mp2v(experiment, FAST_BEST, Stage.VALIDATION, name="MP2V-probe")
-    if fitted.run is None:
-        return
-    corpus = experiment.workdir / str(fitted.run.metadata["corpus"])
-    graph, split = experiment.model, experiment.split
-    train = split.stage(Stage.VALIDATION).train
-    for window in counts:
-        for shrink in (True, False):
-            found, started = [], time.monotonic()
-            for seed in (42, 43, 44):
-                model = Word2Vec(corpus_file=str(corpus), vector_size=FAST_BEST["dimensions"], window=window,
-                                 min_count=1, sg=1, hs=0, negative=FAST_BEST["negative"],
-                                 ns_exponent=FAST_BEST["ns_exponent"], sample=FAST_BEST["sample"],
-                                 alpha=FAST_BEST["alpha"], epochs=FAST_BEST["epochs"], workers=2, seed=seed,
-                                 hashfxn=stable_hash, shrink_windows=shrink)
-                vectors = Embeddings.from_tokens(list(model.wv.index_to_key), model.wv.vectors, model.syn1neg, graph)
-                score = AlignedScores(vectors, ScoringRule.DOT, split.user_ids, split.item_ids, train)
-                found.append(_validate(experiment, "dot", score))
-            mean = {k: float(np.mean([f[k] for f in found])) for k in ("recall@20", "ndcg@20")}
-            spread = " / ".join(f"{f['recall@20']:.4f}" for f in found)
-            label = f"window={window} {'reduced' if shrink else 'full'} (R@20 per seed {spread})"
-            print(_line(label, mean, time.monotonic() - started), flush=True)
-
-
-def probe_swa(experiment: Experiment, counts: list[int]) -> None:
-    """Stochastic weight averaging for skip-gram: after the usual training, ``n`` more one-epoch cycles, each
-    restarting the learning rate at half the start and decaying it to the end, and the mean of the vectors at
-    the end of each cycle (input and output). Snapshots share one trajectory, so their mean is still one model
-    (unlike a seed ensemble, whose members' coordinates are unrelated). Controls: the model before the cycles,
-    the model after them (more training alone), and the snapshots' scores summed (an ensemble bound)."""
-    fitted = methods.fit_mp2v(experiment, FAST_BEST, Stage.VALIDATION, name="MP2V-probe")
-    if fitted.run is None:
-        return
-    corpus = str(experiment.workdir / str(fitted.run.metadata["corpus"]))
-    graph, split = experiment.model, experiment.split
-    train = split.stage(Stage.VALIDATION).train
-    alpha, min_alpha = float(FAST_BEST["alpha"]), 0.0001
-
-    def scores(model: Word2Vec, inputs: np.ndarray, outputs: np.ndarray) -> AlignedScores:
-        vectors = Embeddings.from_tokens(list(model.wv.index_to_key), inputs, outputs, graph)
-        return AlignedScores(vectors, ScoringRule.DOT, split.user_ids, split.item_ids, train)
-
-    for cycles in counts:
-        rows: dict[str, list[dict[str, float]]] = {}
-        for seed in (42, 43, 44):
-            model = Word2Vec(corpus_file=corpus, vector_size=FAST_BEST["dimensions"], window=FAST_BEST["window"],
-                             min_count=1, sg=1, hs=0, negative=FAST_BEST["negative"],
-                             ns_exponent=FAST_BEST["ns_exponent"], sample=FAST_BEST["sample"], alpha=alpha,
-                             min_alpha=min_alpha, epochs=FAST_BEST["epochs"], workers=2, seed=seed,
-                             hashfxn=stable_hash)
-            rows.setdefault("trained as usual", []).append(
-                _validate(experiment, "base", scores(model, model.wv.vectors, model.syn1neg)))
-            snapshots = []
-            for _ in range(cycles):
-                model.train(corpus_file=corpus, total_words=model.corpus_total_words, epochs=1,
-                            start_alpha=alpha / 2, end_alpha=min_alpha)
-                snapshots.append((model.wv.vectors.copy(), model.syn1neg.copy()))
-            rows.setdefault(f"+ {cycles} cycles, last vectors", []).append(
-                _validate(experiment, "last", scores(model, *snapshots[-1])))
-            mean_in = np.mean([s[0] for s in snapshots], axis=0)
-            mean_out = np.mean([s[1] for s in snapshots], axis=0)
-            rows.setdefault(f"+ {cycles} cycles, averaged vectors (SWA)", []).append(
-                _validate(experiment, "swa", scores(model, mean_in, mean_out)))
-            summed = methods.summed_scores([FittedMethod("s", scores(model, *snap), {}, {}) for snap in snapshots])
-            rows.setdefault(f"+ {cycles} cycles, snapshot scores summed", []).append(
-                _validate(experiment, "sum", summed))
-        for label, found in rows.items():
-            mean = {k: float(np.mean([f[k] for f in found])) for k in ("recall@20", "ndcg@20")}
-            spread = " / ".join(f"{f['recall@20']:.4f}" for f in found)
-            print(_line(f"{label} (R@20 per seed {spread})", mean), flush=True)
-
-
-def _edge_visits(corpus: Path, users: dict[str, int], items: dict[str, int]) -> dict[tuple[int, int], int]:
-    """How often each (user, item) edge is stepped along, in either direction, in a walk corpus."""
-    visits: dict[tuple[int, int], int] = {}
-    with corpus.open() as lines:
-        for line in lines:
-            tokens = line.split()
-            for a, b in zip(tokens, tokens[1:], strict=False):
-                pair = (users[a], items[b]) if a in users and b in items else (
-                    (users[b], items[a]) if b in users and a in items else None)
-                if pair is not None:
-                    visits[pair] = visits.get(pair, 0) + 1
-    return visits
-
-
-def probe_coverage(experiment: Experiment, counts: list[int]) -> None:
-    """Which held-out edges the graph walks of each stage step along, and how often: a leakage check (no
-    test edge at either stage) and the walk budget per edge, which falls when the final fit adds validation."""
-    split, model = experiment.split, experiment.model
-    prefixes = model.token_prefixes
-    users = {f"{prefixes[model.user_label]}:{u}": n for n, u in enumerate(split.user_ids.tolist())}
-    items = {f"{prefixes[model.item_label]}:{i}": n for n, i in enumerate(split.item_ids.tolist())}
-    sets = {"train": split.tuning_train, "validation": split.validation, "test": split.test}
-    for walks_per_node in counts:
-        spec = methods.mp2v_spec(model, {**FAST_BEST, "walks_per_node": walks_per_node}, 42, "coverage")
-        for stage in (Stage.VALIDATION, Stage.TEST):
-            data = split.stage(stage)
-            exclusion = HoldoutExclusion(split.holdout_property, data.walk_exclusions)
-            source = GraphWalks(experiment.runner, spec.walk, model, split.user_ids, split.item_ids, exclusion)
-            with tempfile.TemporaryDirectory() as folder:
-                corpus = source.walk(data.train, Path(folder) / "walks.txt", progress=False)
-                visits = _edge_visits(corpus.path, users, items)
-            parts = []
-            for name, matrix in sets.items():
-                coo = matrix.tocoo()
-                seen = np.array([visits.get(pair, 0) for pair in zip(coo.row.tolist(), coo.col.tolist(), strict=True)])
-                parts.append(f"{name} {np.mean(seen > 0):.3f} walked, {seen.mean():.2f} visits per edge")
-            print(f"{walks_per_node} walks per user, {stage} fit: " + "; ".join(parts), flush=True)
+            metrics = validate_scores(experiment, score_label, score)
+            print(result_line(f"{label} {score_label}", metrics, took), flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("probe", choices=("pairs", "growth", "foldin", "hs", "coverage", "windows", "swa"))
+    parser.add_argument("probe", choices=("pairs", "growth", "foldin", "hs"))
     parser.add_argument("counts", type=int, nargs="+",
-                        help="interaction pairs per epoch to try (hs: negatives beside the hierarchical softmax; "
-                             "coverage: walks per user; windows: skip-gram windows; swa: averaged cycles)")
+                        help="interaction pairs per epoch to try (hs: negatives beside the hierarchical softmax)")
     args = parser.parse_args(argv)
     settings = load_settings()
     with QueryRunner(settings.neo4j) as runner:
         bench = Benchmark(runner, settings, BenchmarkConfig(), log=lambda _: None)
-        probe = {"pairs": probe_pairs, "growth": probe_growth, "foldin": probe_foldin, "hs": probe_hs,
-                 "coverage": probe_coverage, "windows": probe_windows,
-                 "swa": probe_swa}[args.probe]
+        probe = {"pairs": probe_pairs, "growth": probe_growth, "foldin": probe_foldin, "hs": probe_hs}[args.probe]
         probe(bench.experiment, args.counts)
 
 

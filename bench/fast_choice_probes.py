@@ -1,0 +1,220 @@
+"""Validation probes of the fast tables' chosen MP2V configurations (docs/benchmark.md, third round).
+
+They read a Last.fm split of ``mp2v benchmark`` (the loaded database and the benchmark folder, whose stored
+runs they reuse) and judge on validation only; test is never read::
+
+    python -m bench.fast_choice_probes coverage 10 13    # held-out edges the graph walks of each stage step
+                                                          # along (n walks per user), and how often
+    python -m bench.fast_choice_probes windows 2 3 5     # word2vec's reduced window against the full window
+    python -m bench.fast_choice_probes swa 2 4           # vectors averaged over n extra learning-rate cycles
+    python -m bench.fast_choice_probes prior 3 --protocol leave-one-out   # the popularity prior below zero,
+                                                          # and one per user (n seeds)
+
+``coverage`` walks the fast holdout choice's metapath for each stage's fit (n walks per user) and prints, for
+the tuning, validation and test rows, the share of edges the walks step along and the visits per edge.
+``windows`` trains gensim on the fast holdout choice's corpus at each window n, with word2vec's reduced window
+and with the full one (``shrink_windows``), three seeds each. ``swa`` continues the fast holdout choice's
+gensim model for n one-epoch learning-rate cycles and scores the mean of the cycles' vectors (stochastic
+weight averaging) beside its controls, three seeds each. ``prior`` rescores the ``--protocol`` fast table's
+choice at n seeds with a popularity prior below zero and with a per-user one (the user's history's
+popularity times a gain).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from gensim.models import Word2Vec
+
+from bench.quality_probes import BEST, result_line, validate_scores
+from mp2v.config import load_settings
+from mp2v.db.runner import QueryRunner
+from mp2v.embeddings.store import Embeddings
+from mp2v.evaluation.stages import Stage
+from mp2v.experiments.benchmark import methods
+from mp2v.experiments.benchmark.run import Benchmark, BenchmarkConfig
+from mp2v.experiments.experiment import Experiment, FittedMethod
+from mp2v.experiments.protocols import Protocol, ProtocolConfig
+from mp2v.models.mp2v import AlignedScores, GraphWalks
+from mp2v.training.gensim_sgns import stable_hash
+from mp2v.types import ScoringRule
+from mp2v.walks.config import HoldoutExclusion
+
+#: The fast holdout benchmark's walks (results/lastfm-fast.md: the User-Artist-User metapath, weighted).
+FAST_BEST: dict[str, Any] = {**BEST, "metapaths": "uiu", "schedule": None, "init": "random", "dimensions": 256,
+                             "negative": 5, "sample": 0.001}
+def probe_windows(experiment: Experiment, counts: list[int]) -> None:
+    """word2vec's reduced window (each centre's reach drawn uniformly in 1..window, so context at distance d
+    weighs (window - d + 1) / window) against the full window (every distance weighs 1), at each window in
+    ``counts``, on the fast holdout configuration's walks; three gensim seeds each, mean and spread."""
+    fitted = methods.fit_mp2v(experiment, FAST_BEST, Stage.VALIDATION, name="MP2V-probe")
+    if fitted.run is None:
+        return
+    corpus = experiment.workdir / str(fitted.run.metadata["corpus"])
+    graph, split = experiment.model, experiment.split
+    train = split.stage(Stage.VALIDATION).train
+    for window in counts:
+        for shrink in (True, False):
+            found, started = [], time.monotonic()
+            for seed in (42, 43, 44):
+                model = Word2Vec(corpus_file=str(corpus), vector_size=FAST_BEST["dimensions"], window=window,
+                                 min_count=1, sg=1, hs=0, negative=FAST_BEST["negative"],
+                                 ns_exponent=FAST_BEST["ns_exponent"], sample=FAST_BEST["sample"],
+                                 alpha=FAST_BEST["alpha"], epochs=FAST_BEST["epochs"], workers=2, seed=seed,
+                                 hashfxn=stable_hash, shrink_windows=shrink)
+                vectors = Embeddings.from_tokens(list(model.wv.index_to_key), model.wv.vectors, model.syn1neg, graph)
+                score = AlignedScores(vectors, ScoringRule.DOT, split.user_ids, split.item_ids, train)
+                found.append(validate_scores(experiment, "dot", score))
+            mean = {k: float(np.mean([f[k] for f in found])) for k in ("recall@20", "ndcg@20")}
+            spread = " / ".join(f"{f['recall@20']:.4f}" for f in found)
+            label = f"window={window} {'reduced' if shrink else 'full'} (R@20 per seed {spread})"
+            print(result_line(label, mean, time.monotonic() - started), flush=True)
+
+
+def probe_swa(experiment: Experiment, counts: list[int]) -> None:
+    """Stochastic weight averaging for skip-gram: after the usual training, ``n`` more one-epoch cycles, each
+    restarting the learning rate at half the start and decaying it to the end, and the mean of the vectors at
+    the end of each cycle (input and output). Snapshots share one trajectory, so their mean is still one model
+    (unlike a seed ensemble, whose members' coordinates are unrelated). Controls: the model before the cycles,
+    the model after them (more training alone), and the snapshots' scores summed (an ensemble bound)."""
+    fitted = methods.fit_mp2v(experiment, FAST_BEST, Stage.VALIDATION, name="MP2V-probe")
+    if fitted.run is None:
+        return
+    corpus = str(experiment.workdir / str(fitted.run.metadata["corpus"]))
+    graph, split = experiment.model, experiment.split
+    train = split.stage(Stage.VALIDATION).train
+    alpha, min_alpha = float(FAST_BEST["alpha"]), 0.0001
+
+    def scores(model: Word2Vec, inputs: np.ndarray, outputs: np.ndarray) -> AlignedScores:
+        vectors = Embeddings.from_tokens(list(model.wv.index_to_key), inputs, outputs, graph)
+        return AlignedScores(vectors, ScoringRule.DOT, split.user_ids, split.item_ids, train)
+
+    for cycles in counts:
+        rows: dict[str, list[dict[str, float]]] = {}
+        for seed in (42, 43, 44):
+            model = Word2Vec(corpus_file=corpus, vector_size=FAST_BEST["dimensions"], window=FAST_BEST["window"],
+                             min_count=1, sg=1, hs=0, negative=FAST_BEST["negative"],
+                             ns_exponent=FAST_BEST["ns_exponent"], sample=FAST_BEST["sample"], alpha=alpha,
+                             min_alpha=min_alpha, epochs=FAST_BEST["epochs"], workers=2, seed=seed,
+                             hashfxn=stable_hash)
+            rows.setdefault("trained as usual", []).append(
+                validate_scores(experiment, "base", scores(model, model.wv.vectors, model.syn1neg)))
+            snapshots = []
+            for _ in range(cycles):
+                model.train(corpus_file=corpus, total_words=model.corpus_total_words, epochs=1,
+                            start_alpha=alpha / 2, end_alpha=min_alpha)
+                snapshots.append((model.wv.vectors.copy(), model.syn1neg.copy()))
+            rows.setdefault(f"+ {cycles} cycles, last vectors", []).append(
+                validate_scores(experiment, "last", scores(model, *snapshots[-1])))
+            mean_in = np.mean([s[0] for s in snapshots], axis=0)
+            mean_out = np.mean([s[1] for s in snapshots], axis=0)
+            rows.setdefault(f"+ {cycles} cycles, averaged vectors (SWA)", []).append(
+                validate_scores(experiment, "swa", scores(model, mean_in, mean_out)))
+            summed = methods.summed_scores([FittedMethod("s", scores(model, *snap), {}, {}) for snap in snapshots])
+            rows.setdefault(f"+ {cycles} cycles, snapshot scores summed", []).append(
+                validate_scores(experiment, "sum", summed))
+        for label, found in rows.items():
+            mean = {k: float(np.mean([f[k] for f in found])) for k in ("recall@20", "ndcg@20")}
+            spread = " / ".join(f"{f['recall@20']:.4f}" for f in found)
+            print(result_line(f"{label} (R@20 per seed {spread})", mean), flush=True)
+
+
+#: Each Last.fm fast table's chosen single configuration (results/lastfm-*fast.md, 2026-12-06 late).
+FAST_CHOICES: dict[str, dict[str, Any]] = {
+    "holdout": {**FAST_BEST, "interaction_pairs": 1},
+    "ratio-8-1-1": {**FAST_BEST, "ns_exponent": 0.25, "interaction_pairs": 1},
+    "leave-one-out": {**FAST_BEST, "dimensions": 128, "ns_exponent": 0.25, "interaction_pairs": 1},
+}
+
+
+def probe_prior(experiment: Experiment, counts: list[int]) -> None:
+    """The popularity prior below zero (its search grid stops at 0), and a per-user one: the protocol's fast
+    choice at seeds 42, 43, ... (``counts[0]`` of them), scored with a uniform prior of strength -0.3 to 0.1,
+    then with ``(taste_u x g) x z(log popularity)`` added, where ``taste_u`` is the standardised mean z(log
+    popularity) of the user's training items (users of popular items get popular items). Rescoring only."""
+    data = experiment.split.stage(Stage.VALIDATION)
+    train = data.train.tocsr()
+    log_pop = np.log1p(np.asarray((train != 0).sum(axis=0)).ravel().astype(np.float64))
+    z_pop = ((log_pop - log_pop.mean()) / (log_pop.std() or 1.0)).astype(np.float32)
+    taste = np.array([z_pop[train.indices[train.indptr[u]:train.indptr[u + 1]]].mean()
+                      if train.indptr[u + 1] > train.indptr[u] else 0.0 for u in range(train.shape[0])])
+    taste = ((taste - taste.mean()) / (taste.std() or 1.0)).astype(np.float32)
+    params = FAST_CHOICES[experiment.split.protocol]
+    for seed in range(42, 42 + max(1, counts[0])):
+        fitted = methods.fit_mp2v(experiment, params, Stage.VALIDATION, name="MP2V-search", seed=seed)
+        for strength in (-0.3, -0.15, -0.05, 0.0, 0.1):
+            scored = methods.with_popularity_prior(fitted, train, strength)
+            metrics = validate_scores(experiment, "prior", scored.score)
+            print(result_line(f"seed {seed} prior {strength}", metrics), flush=True)
+        standardised = methods.with_popularity_prior(fitted, train, 0.0)
+        for gain in (0.05, 0.1, 0.2, 0.4):
+            def score(users: Any, gain: float = gain, base: FittedMethod = standardised) -> np.ndarray:
+                return base.score(users) + gain * taste[users][:, None] * z_pop[None, :]
+
+            metrics = validate_scores(experiment, "taste", score)
+            print(result_line(f"seed {seed} per-user prior {gain}", metrics), flush=True)
+
+
+def _edge_visits(corpus: Path, users: dict[str, int], items: dict[str, int]) -> dict[tuple[int, int], int]:
+    """How often each (user, item) edge is stepped along, in either direction, in a walk corpus."""
+    visits: dict[tuple[int, int], int] = {}
+    with corpus.open() as lines:
+        for line in lines:
+            tokens = line.split()
+            for a, b in zip(tokens, tokens[1:], strict=False):
+                pair = (users[a], items[b]) if a in users and b in items else (
+                    (users[b], items[a]) if b in users and a in items else None)
+                if pair is not None:
+                    visits[pair] = visits.get(pair, 0) + 1
+    return visits
+
+
+def probe_coverage(experiment: Experiment, counts: list[int]) -> None:
+    """Which held-out edges the graph walks of each stage step along, and how often: a leakage check (no
+    test edge at either stage) and the walk budget per edge, which falls when the final fit adds validation."""
+    split, model = experiment.split, experiment.model
+    prefixes = model.token_prefixes
+    users = {f"{prefixes[model.user_label]}:{u}": n for n, u in enumerate(split.user_ids.tolist())}
+    items = {f"{prefixes[model.item_label]}:{i}": n for n, i in enumerate(split.item_ids.tolist())}
+    sets = {"train": split.tuning_train, "validation": split.validation, "test": split.test}
+    for walks_per_node in counts:
+        spec = methods.mp2v_spec(model, {**FAST_BEST, "walks_per_node": walks_per_node}, 42, "coverage")
+        for stage in (Stage.VALIDATION, Stage.TEST):
+            data = split.stage(stage)
+            exclusion = HoldoutExclusion(split.holdout_property, data.walk_exclusions)
+            source = GraphWalks(experiment.runner, spec.walk, model, split.user_ids, split.item_ids, exclusion)
+            with tempfile.TemporaryDirectory() as folder:
+                corpus = source.walk(data.train, Path(folder) / "walks.txt", progress=False)
+                visits = _edge_visits(corpus.path, users, items)
+            parts = []
+            for name, matrix in sets.items():
+                coo = matrix.tocoo()
+                seen = np.array([visits.get(pair, 0) for pair in zip(coo.row.tolist(), coo.col.tolist(), strict=True)])
+                parts.append(f"{name} {np.mean(seen > 0):.3f} walked, {seen.mean():.2f} visits per edge")
+            print(f"{walks_per_node} walks per user, {stage} fit: " + "; ".join(parts), flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("probe", choices=("coverage", "windows", "swa", "prior"))
+    parser.add_argument("counts", type=int, nargs="+",
+                        help="coverage: walks per user; windows: skip-gram windows; swa: cycles; prior: seeds")
+    parser.add_argument("--protocol", type=Protocol, default=Protocol.HOLDOUT,
+                        help="the split (prior only; the other probes use the holdout choice)")
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    with QueryRunner(settings.neo4j) as runner:
+        config = BenchmarkConfig(protocol=ProtocolConfig(args.protocol))
+        bench = Benchmark(runner, settings, config, log=lambda _: None)
+        probe = {"coverage": probe_coverage, "windows": probe_windows, "swa": probe_swa,
+                 "prior": probe_prior}[args.probe]
+        probe(bench.experiment, args.counts)
+
+
+if __name__ == "__main__":
+    main()
