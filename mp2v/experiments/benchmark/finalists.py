@@ -19,10 +19,8 @@ from collections.abc import Callable
 from typing import Any
 
 from mp2v.experiments.benchmark.config import SearchResult
+from mp2v.experiments.benchmark.space import SEED_OFFSET
 from mp2v.experiments.benchmark.trials import Trial
-
-#: The params key of a trial's seed offset (absent = 0, the search's own seed; see space.NEUTRAL).
-SEED_OFFSET = "seed_offset"
 
 
 def is_search_trial(trial: Trial) -> bool:

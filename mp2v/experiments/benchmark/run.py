@@ -101,8 +101,8 @@ class Benchmark:
         limit = self.config.widen  # fast mode too: its window is narrow, so edges are where it would stop
 
         def may_widen(axis: str) -> bool:
-            # A data-bounded axis ends at the bound in geometric steps (iALS factors 1,024 -> 1,891 users);
-            # a count limit there would leave fast runs on an edge the issue asks grids not to end at.
+            # A data-bounded axis ends at the bound in geometric steps (iALS factors 1,024 -> 1,891 users), so it
+            # needs no count limit, which would leave a fast run's narrow window on an edge.
             return axis not in exhausted and (widened.get(axis, 0) < limit or space.bounded_edge(axis, best))
 
         while not self.config.quick and (edges := [a for a in space.at_edge(best) if may_widen(a)]):
