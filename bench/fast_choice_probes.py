@@ -48,32 +48,54 @@ from mp2v.walks.config import HoldoutExclusion
 #: The fast holdout benchmark's walks (results/lastfm-fast.md: the User-Artist-User metapath, weighted).
 FAST_BEST: dict[str, Any] = {**BEST, "metapaths": "uiu", "schedule": None, "init": "random", "dimensions": 256,
                              "negative": 5, "sample": 0.001}
+SEEDS = (42, 43, 44)
+
+
+def _fast_corpus(experiment: Experiment) -> str | None:
+    """The walk corpus of the fast holdout choice (fitted once, or reused from the benchmark's runs)."""
+    fitted = methods.fit_mp2v(experiment, FAST_BEST, Stage.VALIDATION, name="MP2V-probe")
+    return None if fitted.run is None else str(experiment.workdir / str(fitted.run.metadata["corpus"]))
+
+
+def _gensim(corpus: str, seed: int, **changes: Any) -> Word2Vec:
+    """gensim skip-gram on ``corpus`` with the fast holdout choice's settings, ``changes`` applied."""
+    settings: dict[str, Any] = dict(
+        vector_size=FAST_BEST["dimensions"], window=FAST_BEST["window"], negative=FAST_BEST["negative"],
+        ns_exponent=FAST_BEST["ns_exponent"], sample=FAST_BEST["sample"], alpha=FAST_BEST["alpha"],
+        min_alpha=0.0001, epochs=FAST_BEST["epochs"])
+    return Word2Vec(corpus_file=corpus, min_count=1, sg=1, hs=0, workers=2, seed=seed, hashfxn=stable_hash,
+                    **(settings | changes))
+
+
+def _dot_scores(experiment: Experiment, model: Word2Vec, inputs: np.ndarray, outputs: np.ndarray) -> AlignedScores:
+    """``inputs`` (users) against ``outputs`` (items), rows in ``model``'s vocabulary order."""
+    split = experiment.split
+    vectors = Embeddings.from_tokens(list(model.wv.index_to_key), inputs, outputs, experiment.model)
+    return AlignedScores(vectors, ScoringRule.DOT, split.user_ids, split.item_ids,
+                         split.stage(Stage.VALIDATION).train)
+
+
+def _print_mean(label: str, found: list[dict[str, float]], seconds: float | None = None) -> None:
+    mean = {k: float(np.mean([f[k] for f in found])) for k in ("recall@20", "ndcg@20")}
+    spread = " / ".join(f"{f['recall@20']:.4f}" for f in found)
+    print(result_line(f"{label} (R@20 per seed {spread})", mean, seconds), flush=True)
+
+
 def probe_windows(experiment: Experiment, counts: list[int]) -> None:
     """word2vec's reduced window (each centre's reach drawn uniformly in 1..window, so context at distance d
     weighs (window - d + 1) / window) against the full window (every distance weighs 1), at each window in
     ``counts``, on the fast holdout configuration's walks; three gensim seeds each, mean and spread."""
-    fitted = methods.fit_mp2v(experiment, FAST_BEST, Stage.VALIDATION, name="MP2V-probe")
-    if fitted.run is None:
+    corpus = _fast_corpus(experiment)
+    if corpus is None:
         return
-    corpus = experiment.workdir / str(fitted.run.metadata["corpus"])
-    graph, split = experiment.model, experiment.split
-    train = split.stage(Stage.VALIDATION).train
     for window in counts:
         for shrink in (True, False):
             found, started = [], time.monotonic()
-            for seed in (42, 43, 44):
-                model = Word2Vec(corpus_file=str(corpus), vector_size=FAST_BEST["dimensions"], window=window,
-                                 min_count=1, sg=1, hs=0, negative=FAST_BEST["negative"],
-                                 ns_exponent=FAST_BEST["ns_exponent"], sample=FAST_BEST["sample"],
-                                 alpha=FAST_BEST["alpha"], epochs=FAST_BEST["epochs"], workers=2, seed=seed,
-                                 hashfxn=stable_hash, shrink_windows=shrink)
-                vectors = Embeddings.from_tokens(list(model.wv.index_to_key), model.wv.vectors, model.syn1neg, graph)
-                score = AlignedScores(vectors, ScoringRule.DOT, split.user_ids, split.item_ids, train)
-                found.append(validate_scores(experiment, "dot", score))
-            mean = {k: float(np.mean([f[k] for f in found])) for k in ("recall@20", "ndcg@20")}
-            spread = " / ".join(f"{f['recall@20']:.4f}" for f in found)
-            label = f"window={window} {'reduced' if shrink else 'full'} (R@20 per seed {spread})"
-            print(result_line(label, mean, time.monotonic() - started), flush=True)
+            for seed in SEEDS:
+                model = _gensim(corpus, seed, window=window, shrink_windows=shrink)
+                scores = _dot_scores(experiment, model, model.wv.vectors, model.syn1neg)
+                found.append(validate_scores(experiment, "dot", scores))
+            _print_mean(f"window={window} {'reduced' if shrink else 'full'}", found, time.monotonic() - started)
 
 
 def probe_swa(experiment: Experiment, counts: list[int]) -> None:
@@ -82,46 +104,30 @@ def probe_swa(experiment: Experiment, counts: list[int]) -> None:
     the end of each cycle (input and output). Snapshots share one trajectory, so their mean is still one model
     (unlike a seed ensemble, whose members' coordinates are unrelated). Controls: the model before the cycles,
     the model after them (more training alone), and the snapshots' scores summed (an ensemble bound)."""
-    fitted = methods.fit_mp2v(experiment, FAST_BEST, Stage.VALIDATION, name="MP2V-probe")
-    if fitted.run is None:
+    corpus = _fast_corpus(experiment)
+    if corpus is None:
         return
-    corpus = str(experiment.workdir / str(fitted.run.metadata["corpus"]))
-    graph, split = experiment.model, experiment.split
-    train = split.stage(Stage.VALIDATION).train
-    alpha, min_alpha = float(FAST_BEST["alpha"]), 0.0001
-
-    def scores(model: Word2Vec, inputs: np.ndarray, outputs: np.ndarray) -> AlignedScores:
-        vectors = Embeddings.from_tokens(list(model.wv.index_to_key), inputs, outputs, graph)
-        return AlignedScores(vectors, ScoringRule.DOT, split.user_ids, split.item_ids, train)
-
     for cycles in counts:
         rows: dict[str, list[dict[str, float]]] = {}
-        for seed in (42, 43, 44):
-            model = Word2Vec(corpus_file=corpus, vector_size=FAST_BEST["dimensions"], window=FAST_BEST["window"],
-                             min_count=1, sg=1, hs=0, negative=FAST_BEST["negative"],
-                             ns_exponent=FAST_BEST["ns_exponent"], sample=FAST_BEST["sample"], alpha=alpha,
-                             min_alpha=min_alpha, epochs=FAST_BEST["epochs"], workers=2, seed=seed,
-                             hashfxn=stable_hash)
-            rows.setdefault("trained as usual", []).append(
-                validate_scores(experiment, "base", scores(model, model.wv.vectors, model.syn1neg)))
+
+        def record(label: str, score: Any, rows: dict[str, list[dict[str, float]]] = rows) -> None:
+            rows.setdefault(label, []).append(validate_scores(experiment, label, score))
+
+        for seed in SEEDS:
+            model = _gensim(corpus, seed)
+            record("trained as usual", _dot_scores(experiment, model, model.wv.vectors, model.syn1neg))
             snapshots = []
             for _ in range(cycles):
                 model.train(corpus_file=corpus, total_words=model.corpus_total_words, epochs=1,
-                            start_alpha=alpha / 2, end_alpha=min_alpha)
+                            start_alpha=FAST_BEST["alpha"] / 2, end_alpha=0.0001)
                 snapshots.append((model.wv.vectors.copy(), model.syn1neg.copy()))
-            rows.setdefault(f"+ {cycles} cycles, last vectors", []).append(
-                validate_scores(experiment, "last", scores(model, *snapshots[-1])))
-            mean_in = np.mean([s[0] for s in snapshots], axis=0)
-            mean_out = np.mean([s[1] for s in snapshots], axis=0)
-            rows.setdefault(f"+ {cycles} cycles, averaged vectors (SWA)", []).append(
-                validate_scores(experiment, "swa", scores(model, mean_in, mean_out)))
-            summed = methods.summed_scores([FittedMethod("s", scores(model, *snap), {}, {}) for snap in snapshots])
-            rows.setdefault(f"+ {cycles} cycles, snapshot scores summed", []).append(
-                validate_scores(experiment, "sum", summed))
+            record(f"+ {cycles} cycles, last vectors", _dot_scores(experiment, model, *snapshots[-1]))
+            averaged = (np.mean([s[0] for s in snapshots], axis=0), np.mean([s[1] for s in snapshots], axis=0))
+            record(f"+ {cycles} cycles, averaged vectors (SWA)", _dot_scores(experiment, model, *averaged))
+            members = [FittedMethod("s", _dot_scores(experiment, model, *snap), {}, {}) for snap in snapshots]
+            record(f"+ {cycles} cycles, snapshot scores summed", methods.summed_scores(members))
         for label, found in rows.items():
-            mean = {k: float(np.mean([f[k] for f in found])) for k in ("recall@20", "ndcg@20")}
-            spread = " / ".join(f"{f['recall@20']:.4f}" for f in found)
-            print(result_line(f"{label} (R@20 per seed {spread})", mean), flush=True)
+            _print_mean(label, found)
 
 
 #: Each Last.fm fast table's chosen single configuration (results/lastfm-*fast.md, 2026-12-06 late).
@@ -139,8 +145,7 @@ def probe_prior(experiment: Experiment, counts: list[int]) -> None:
     popularity) of the user's training items (users of popular items get popular items). Rescoring only."""
     data = experiment.split.stage(Stage.VALIDATION)
     train = data.train.tocsr()
-    log_pop = np.log1p(np.asarray((train != 0).sum(axis=0)).ravel().astype(np.float64))
-    z_pop = ((log_pop - log_pop.mean()) / (log_pop.std() or 1.0)).astype(np.float32)
+    z_pop = methods.standardised_log_popularity(train)
     taste = np.array([z_pop[train.indices[train.indptr[u]:train.indptr[u + 1]]].mean()
                       if train.indptr[u + 1] > train.indptr[u] else 0.0 for u in range(train.shape[0])])
     taste = ((taste - taste.mean()) / (taste.std() or 1.0)).astype(np.float32)

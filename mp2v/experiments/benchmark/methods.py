@@ -74,13 +74,17 @@ def mp2v_spec(model: GraphModel, params: dict[str, Any], seed: int, name: str) -
                     torch=TorchOptions(device=params.get("device", "auto"), processes=params.get("processes", 1)))
 
 
+def standardised_log_popularity(train: Any) -> np.ndarray:
+    """Each item's log(1 + training interactions), standardised over the catalogue (float32)."""
+    log_pop = np.log1p(np.asarray((train != 0).sum(axis=0)).ravel().astype(np.float64))
+    return ((log_pop - log_pop.mean()) / (log_pop.std() or 1.0)).astype(np.float32)
+
+
 def with_popularity_prior(fitted: FittedMethod, train: Any, strength: float) -> FittedMethod:
     """Scores standardised per user, plus ``strength`` x the standardised log popularity of each item in the
     stage's training rows: a prior on popularity whose strength validation tunes (0 = the model alone).
     Standardising first makes ``strength`` mean the same for dot, cosine and summed ensemble scores."""
-    counts = np.asarray((train != 0).sum(axis=0)).ravel().astype(np.float64)
-    log_pop = np.log1p(counts)
-    prior = ((log_pop - log_pop.mean()) / (log_pop.std() or 1.0)).astype(np.float32)
+    prior = standardised_log_popularity(train)
     inner = fitted.score
 
     def score(users: IndexArray) -> np.ndarray:
