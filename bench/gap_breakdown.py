@@ -34,6 +34,7 @@ from mp2v.evaluation.results import MethodResult
 from mp2v.evaluation.significance import paired_comparison
 from mp2v.experiments.benchmark.run import Benchmark, BenchmarkConfig
 from mp2v.experiments.protocols import Protocol, ProtocolConfig
+from mp2v.graph.model import read_model
 
 METRICS = ("recall@20", "ndcg@20")
 
@@ -124,8 +125,15 @@ def main(argv: list[str] | None = None) -> None:
     started = time.monotonic()
     config = BenchmarkConfig(seed=args.seed, protocol=ProtocolConfig(args.protocol, args.test_fraction,
                                                                      args.min_interactions))
+    if results.get("protocol") != config.protocol.name:
+        raise SystemExit(f"{args.results} is a {results.get('protocol')} table, not {config.protocol.name}: pass "
+                         "the --protocol, --min-interactions and --test-fraction its benchmark command used")
     settings = load_settings()
     with QueryRunner(settings.neo4j) as runner:
+        loaded = read_model(runner).dataset  # checked before the benchmark marks a split on the graph
+        if loaded != results.get("dataset"):
+            raise SystemExit(f"{args.results} is a {results.get('dataset')} table but the database holds "
+                             f"{loaded}: point MP2V_HOME / MP2V_BOLT_PORT at the one that holds it")
         bench = Benchmark(runner, settings, config, log=lambda _: None)
         body = breakdown(bench, results, args.model, args.against)
     command = "python -m bench.gap_breakdown " + " ".join(argv if argv is not None else sys.argv[1:])
