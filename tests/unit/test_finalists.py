@@ -90,7 +90,8 @@ def test_the_report_lists_each_finalist_s_seeds_and_marks_the_choice() -> None:
     trials = [trial({"c": "A"}, 0.30, 0.2), trial({"c": "B"}, 0.28, 0.2), trial({"c": "C"}, 0.1),
               trial({"c": "A", SEED_OFFSET: 1}, 0.20, 0.2), trial({"c": "B", SEED_OFFSET: 1}, 0.26, 0.2),
               trial({"c": "B", "seeds": 4}, 0.31, 0.2)]
-    search = SearchResult("MP2V", {"c": "B", "seeds": 4}, trials)
+    # The chosen ensemble may carry more than the finalist (its size; the type-aware trainer, validated after).
+    search = SearchResult("MP2V", {"c": "B", "seeds": 4, "trainer": "numba-typed"}, trials)
     table = finalist_table(SimpleNamespace(searches={"MP2V": search}))  # type: ignore[arg-type]
     lines = table.splitlines()
     assert len(lines) == 4  # header, rule, B (mean 0.27) above A (mean 0.25); C had one seed
