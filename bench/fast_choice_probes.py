@@ -29,20 +29,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from gensim.models import Word2Vec
 
-from bench.quality_probes import BEST, result_line, validate_scores
+from bench.quality_probes import BEST, dot_scores, gensim_on_corpus, result_line, validate_scores
 from mp2v.config import load_settings
 from mp2v.db.runner import QueryRunner
-from mp2v.embeddings.store import Embeddings
 from mp2v.evaluation.stages import Stage
 from mp2v.experiments.benchmark import methods
 from mp2v.experiments.benchmark.run import Benchmark, BenchmarkConfig
 from mp2v.experiments.experiment import Experiment, FittedMethod
 from mp2v.experiments.protocols import Protocol, ProtocolConfig
-from mp2v.models.mp2v import AlignedScores, GraphWalks
-from mp2v.training.gensim_sgns import stable_hash
-from mp2v.types import ScoringRule
+from mp2v.models.mp2v import GraphWalks
 from mp2v.walks.config import HoldoutExclusion
 
 #: The fast holdout benchmark's walks (results/lastfm-fast.md: the User-Artist-User metapath, weighted).
@@ -55,24 +51,6 @@ def _fast_corpus(experiment: Experiment) -> str | None:
     """The walk corpus of the fast holdout choice (fitted once, or reused from the benchmark's runs)."""
     fitted = methods.fit_mp2v(experiment, FAST_BEST, Stage.VALIDATION, name="MP2V-probe")
     return None if fitted.run is None else str(experiment.workdir / str(fitted.run.metadata["corpus"]))
-
-
-def _gensim(corpus: str, seed: int, **changes: Any) -> Word2Vec:
-    """gensim skip-gram on ``corpus`` with the fast holdout choice's settings, ``changes`` applied."""
-    settings: dict[str, Any] = dict(
-        vector_size=FAST_BEST["dimensions"], window=FAST_BEST["window"], negative=FAST_BEST["negative"],
-        ns_exponent=FAST_BEST["ns_exponent"], sample=FAST_BEST["sample"], alpha=FAST_BEST["alpha"],
-        min_alpha=0.0001, epochs=FAST_BEST["epochs"])
-    return Word2Vec(corpus_file=corpus, min_count=1, sg=1, hs=0, workers=2, seed=seed, hashfxn=stable_hash,
-                    **(settings | changes))
-
-
-def _dot_scores(experiment: Experiment, model: Word2Vec, inputs: np.ndarray, outputs: np.ndarray) -> AlignedScores:
-    """``inputs`` (users) against ``outputs`` (items), rows in ``model``'s vocabulary order."""
-    split = experiment.split
-    vectors = Embeddings.from_tokens(list(model.wv.index_to_key), inputs, outputs, experiment.model)
-    return AlignedScores(vectors, ScoringRule.DOT, split.user_ids, split.item_ids,
-                         split.stage(Stage.VALIDATION).train)
 
 
 def _print_mean(label: str, found: list[dict[str, float]], seconds: float | None = None) -> None:
@@ -92,8 +70,8 @@ def probe_windows(experiment: Experiment, counts: list[int]) -> None:
         for shrink in (True, False):
             found, started = [], time.monotonic()
             for seed in SEEDS:
-                model = _gensim(corpus, seed, window=window, shrink_windows=shrink)
-                scores = _dot_scores(experiment, model, model.wv.vectors, model.syn1neg)
+                model = gensim_on_corpus(corpus, FAST_BEST, seed, window=window, shrink_windows=shrink)
+                scores = dot_scores(experiment, model, model.wv.vectors, model.syn1neg)
                 found.append(validate_scores(experiment, "dot", scores))
             _print_mean(f"window={window} {'reduced' if shrink else 'full'}", found, time.monotonic() - started)
 
@@ -114,17 +92,17 @@ def probe_swa(experiment: Experiment, counts: list[int]) -> None:
             rows.setdefault(label, []).append(validate_scores(experiment, label, score))
 
         for seed in SEEDS:
-            model = _gensim(corpus, seed)
-            record("trained as usual", _dot_scores(experiment, model, model.wv.vectors, model.syn1neg))
+            model = gensim_on_corpus(corpus, FAST_BEST, seed)
+            record("trained as usual", dot_scores(experiment, model, model.wv.vectors, model.syn1neg))
             snapshots = []
             for _ in range(cycles):
                 model.train(corpus_file=corpus, total_words=model.corpus_total_words, epochs=1,
                             start_alpha=FAST_BEST["alpha"] / 2, end_alpha=0.0001)
                 snapshots.append((model.wv.vectors.copy(), model.syn1neg.copy()))
-            record(f"+ {cycles} cycles, last vectors", _dot_scores(experiment, model, *snapshots[-1]))
+            record(f"+ {cycles} cycles, last vectors", dot_scores(experiment, model, *snapshots[-1]))
             averaged = (np.mean([s[0] for s in snapshots], axis=0), np.mean([s[1] for s in snapshots], axis=0))
-            record(f"+ {cycles} cycles, averaged vectors (SWA)", _dot_scores(experiment, model, *averaged))
-            members = [FittedMethod("s", _dot_scores(experiment, model, *snap), {}, {}) for snap in snapshots]
+            record(f"+ {cycles} cycles, averaged vectors (SWA)", dot_scores(experiment, model, *averaged))
+            members = [FittedMethod("s", dot_scores(experiment, model, *snap), {}, {}) for snap in snapshots]
             record(f"+ {cycles} cycles, snapshot scores summed", methods.summed_scores(members))
         for label, found in rows.items():
             _print_mean(label, found)

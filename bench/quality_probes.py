@@ -69,6 +69,25 @@ def result_line(label: str, metrics: dict[str, float], seconds: float | None = N
     return f"{label}: R@20 {metrics['recall@20']:.4f} N@20 {metrics['ndcg@20']:.4f}{took}"
 
 
+def gensim_on_corpus(corpus: str, params: dict[str, Any], seed: int, **changes: Any) -> Word2Vec:
+    """gensim skip-gram on a walk ``corpus`` with an MP2V configuration's settings (``params``: BEST and
+    the like), ``changes`` (gensim's own argument names) applied."""
+    settings: dict[str, Any] = dict(
+        vector_size=params["dimensions"], window=params["window"], negative=params["negative"],
+        ns_exponent=params["ns_exponent"], sample=params["sample"], alpha=params["alpha"], min_alpha=0.0001,
+        epochs=params["epochs"], hs=0)
+    return Word2Vec(corpus_file=corpus, min_count=1, sg=1, workers=2, seed=seed, hashfxn=stable_hash,
+                    **(settings | changes))
+
+
+def dot_scores(experiment: Experiment, model: Word2Vec, inputs: np.ndarray, outputs: np.ndarray) -> AlignedScores:
+    """``inputs`` (users) against ``outputs`` (items), rows in ``model``'s vocabulary order, on validation."""
+    split = experiment.split
+    vectors = Embeddings.from_tokens(list(model.wv.index_to_key), inputs, outputs, experiment.model)
+    return AlignedScores(vectors, ScoringRule.DOT, split.user_ids, split.item_ids,
+                         split.stage(Stage.VALIDATION).train)
+
+
 def probe_pairs(experiment: Experiment, counts: list[int]) -> None:
     data = experiment.split.stage(Stage.VALIDATION)
     for count in counts:
@@ -223,16 +242,13 @@ def probe_hs(experiment: Experiment, counts: list[int]) -> None:
     train = split.stage(Stage.VALIDATION).train
     for hs, negative in [(0, int(BEST["negative"])), *((1, n) for n in counts)]:
         started = time.monotonic()
-        model = Word2Vec(corpus_file=str(corpus), vector_size=BEST["dimensions"], window=BEST["window"], min_count=1,
-                         sg=1, hs=hs, negative=negative, ns_exponent=BEST["ns_exponent"], sample=BEST["sample"],
-                         alpha=0.0125, epochs=BEST["epochs"], workers=2, seed=42, hashfxn=stable_hash)
+        # alpha: the schedule's (BEST's "20x5@0.0125"), which the walks in this corpus were made for.
+        model = gensim_on_corpus(str(corpus), BEST, 42, hs=hs, negative=negative, alpha=0.0125)
         took = time.monotonic() - started
         label = f"hs={hs} negative={negative}"
         found: dict[str, Any] = {}
         if negative:
-            tokens = list(model.wv.index_to_key)
-            vectors = Embeddings.from_tokens(tokens, model.wv.vectors, model.syn1neg, graph)
-            found["dot"] = AlignedScores(vectors, ScoringRule.DOT, split.user_ids, split.item_ids, train)
+            found["dot"] = dot_scores(experiment, model, model.wv.vectors, model.syn1neg)
         if hs:
             found["log P"] = HierarchicalScores(model, user_tokens, item_tokens)
         if len(found) == 2:
