@@ -47,9 +47,10 @@ FAST_BEST: dict[str, Any] = {**BEST, "metapaths": "uiu", "schedule": None, "init
 SEEDS = (42, 43, 44)
 
 
-def _fast_corpus(experiment: Experiment) -> str | None:
-    """The walk corpus of the fast holdout choice (fitted once, or reused from the benchmark's runs)."""
-    fitted = methods.fit_mp2v(experiment, FAST_BEST, Stage.VALIDATION, name="MP2V-probe")
+def stored_corpus(experiment: Experiment, params: dict[str, Any] = FAST_BEST) -> str | None:
+    """The walk corpus of an MP2V configuration (default: the fast holdout choice), fitted once or reused from
+    the benchmark's runs."""
+    fitted = methods.fit_mp2v(experiment, params, Stage.VALIDATION, name="MP2V-probe")
     return None if fitted.run is None else str(experiment.workdir / str(fitted.run.metadata["corpus"]))
 
 
@@ -63,7 +64,7 @@ def probe_windows(experiment: Experiment, counts: list[int]) -> None:
     """word2vec's reduced window (each centre's reach drawn uniformly in 1..window, so context at distance d
     weighs (window - d + 1) / window) against the full window (every distance weighs 1), at each window in
     ``counts``, on the fast holdout configuration's walks; three gensim seeds each, mean and spread."""
-    corpus = _fast_corpus(experiment)
+    corpus = stored_corpus(experiment)
     if corpus is None:
         return
     for window in counts:
@@ -82,7 +83,7 @@ def probe_swa(experiment: Experiment, counts: list[int]) -> None:
     the end of each cycle (input and output). Snapshots share one trajectory, so their mean is still one model
     (unlike a seed ensemble, whose members' coordinates are unrelated). Controls: the model before the cycles,
     the model after them (more training alone), and the snapshots' scores summed (an ensemble bound)."""
-    corpus = _fast_corpus(experiment)
+    corpus = stored_corpus(experiment)
     if corpus is None:
         return
     for cycles in counts:

@@ -75,15 +75,21 @@ def gensim_on_corpus(corpus: str, params: dict[str, Any], seed: int, **changes: 
     settings: dict[str, Any] = dict(
         vector_size=params["dimensions"], window=params["window"], negative=params["negative"],
         ns_exponent=params["ns_exponent"], sample=params["sample"], alpha=params["alpha"], min_alpha=0.0001,
-        epochs=params["epochs"], hs=0)
-    return Word2Vec(corpus_file=corpus, min_count=1, sg=1, workers=2, seed=seed, hashfxn=stable_hash,
+        epochs=params["epochs"], hs=0, workers=2)
+    return Word2Vec(corpus_file=corpus, min_count=1, sg=1, seed=seed, hashfxn=stable_hash,
                     **(settings | changes))
 
 
 def dot_scores(experiment: Experiment, model: Word2Vec, inputs: np.ndarray, outputs: np.ndarray) -> AlignedScores:
     """``inputs`` (users) against ``outputs`` (items), rows in ``model``'s vocabulary order, on validation."""
+    return token_dot_scores(experiment, list(model.wv.index_to_key), inputs, outputs)
+
+
+def token_dot_scores(experiment: Experiment, tokens: list[str], inputs: np.ndarray,
+                     outputs: np.ndarray) -> AlignedScores:
+    """As :func:`dot_scores`, with rows in the order of ``tokens`` (any trainer's vocabulary)."""
     split = experiment.split
-    vectors = Embeddings.from_tokens(list(model.wv.index_to_key), inputs, outputs, experiment.model)
+    vectors = Embeddings.from_tokens(tokens, inputs, outputs, experiment.model)
     return AlignedScores(vectors, ScoringRule.DOT, split.user_ids, split.item_ids,
                          split.stage(Stage.VALIDATION).train)
 

@@ -63,8 +63,23 @@ class Vocabulary:
         self.tokens = sorted(counts, key=lambda t: (-counts[t], t))
         self.index = {token: row for row, token in enumerate(self.tokens)}
         self.counts = np.array([counts[t] for t in self.tokens], dtype=np.float64)
-        prefixes = sorted({t.split(":", 1)[0] for t in self.tokens})
-        self.types = np.array([prefixes.index(t.split(":", 1)[0]) for t in self.tokens], dtype=np.int64)
+        #: Node types by their token prefix; ``types`` holds each token's index in this list.
+        self.prefixes = sorted({t.split(":", 1)[0] for t in self.tokens})
+        self.types = np.array([self.prefixes.index(t.split(":", 1)[0]) for t in self.tokens], dtype=np.int64)
+
+    def pair_weights(self, weights: Mapping[tuple[str, str], float]) -> npt.NDArray[np.float32]:
+        """``table[c, o]``: the weight of a pair whose centre has type ``c`` and context type ``o``; 1 but for
+        the (centre prefix, context prefix) pairs in ``weights`` (0 leaves such pairs out)."""
+        table = np.ones((len(self.prefixes), len(self.prefixes)), dtype=np.float32)
+        for (centre, context), weight in weights.items():
+            unknown = [p for p in (centre, context) if p not in self.prefixes]
+            if unknown:
+                raise ConfigError(f"pair_weights names node type {unknown[0]!r}, which no token of the walk "
+                                  f"corpus has; its types are {', '.join(self.prefixes)}")
+            if not weight >= 0:
+                raise ConfigError(f"pair weight of ({centre}, {context}) must be 0 or more, not {weight}")
+            table[self.prefixes.index(centre), self.prefixes.index(context)] = weight
+        return table
 
     def keep_probability(self, sample: float) -> npt.NDArray[np.float64]:
         """word2vec's down-sampling: keep a token with probability (sqrt(f / s) + 1) * s / f, f its frequency."""
@@ -99,8 +114,9 @@ def _draw(members: np.ndarray, cdf: np.ndarray, start: int, stop: int) -> int:
 @numba.njit(parallel=True, fastmath=True, cache=True)
 def _train_chunk(walks: np.ndarray, inputs: np.ndarray, outputs: np.ndarray, lock: np.ndarray, keep: np.ndarray,
                  members: np.ndarray, cdf: np.ndarray, starts: np.ndarray, group_of: np.ndarray,
-                 window: int, negative: int, alpha: float, min_alpha: float, words_before: float,
-                 total_words: float, seed: int) -> float:
+                 types: np.ndarray, pair_weight: np.ndarray, window: int, negative: int, alpha: float,
+                 min_alpha: float, l2: float, skip_at: float, words_before: float, total_words: float,
+                 seed: int) -> float:
     count, width = walks.shape
     dim = inputs.shape[1]
     losses = np.zeros(count)
@@ -126,6 +142,9 @@ def _train_chunk(walks: np.ndarray, inputs: np.ndarray, outputs: np.ndarray, loc
                 if j == i:
                     continue
                 context = kept[j]
+                weight = pair_weight[types[centre], types[context]]
+                if weight == 0.0:
+                    continue
                 group = group_of[context]
                 gradient[:] = 0.0
                 for k in range(negative + 1):
@@ -139,15 +158,19 @@ def _train_chunk(walks: np.ndarray, inputs: np.ndarray, outputs: np.ndarray, loc
                     dot = 0.0
                     for d in range(dim):
                         dot += inputs[centre, d] * outputs[target, d]
+                    if abs(dot) >= skip_at:
+                        continue
                     dot = min(max(dot, -20.0), 20.0)
                     score = 1.0 / (1.0 + np.exp(-dot))
-                    losses[w] -= np.log(score + 1e-12) if label > 0 else np.log(1.0 - score + 1e-12)
-                    step = (label - score) * rate
+                    losses[w] -= weight * (np.log(score + 1e-12) if label > 0 else np.log(1.0 - score + 1e-12))
+                    step = (label - score) * rate * weight
+                    # The L2 term decays the rows of the observed pair only (k == 0), once per occurrence.
+                    decay = rate * weight * l2 if k == 0 else 0.0
                     for d in range(dim):
                         gradient[d] += step * outputs[target, d]
-                        outputs[target, d] += step * inputs[centre, d]
+                        outputs[target, d] += step * inputs[centre, d] - decay * outputs[target, d]
                 for d in range(dim):
-                    inputs[centre, d] += gradient[d] * lock[centre]
+                    inputs[centre, d] += (gradient[d] - rate * weight * l2 * inputs[centre, d]) * lock[centre]
     return float(losses.sum())
 
 
@@ -193,12 +216,35 @@ def initial_inputs(rows: int, dim: int, rng: np.random.Generator) -> npt.NDArray
 
 
 def train_typed(corpus: Path, config: TrainConfig, *, typed: bool = True,
-                initial_vectors: Mapping[Token, np.ndarray] | None = None, progress: bool = False) -> TypedTrainResult:
+                initial_vectors: Mapping[Token, np.ndarray] | None = None, progress: bool = False,
+                l2: float = 0.0, pair_weights: Mapping[tuple[str, str], float] | None = None,
+                skip_saturated: float | None = None, decay_share: float = 1.0) -> TypedTrainResult:
     """SGNS on a walk corpus; ``typed`` draws each pair's negatives from its context token's node type.
-    ``initial_vectors`` seed chosen tokens' input vectors (kept fixed with ``config.freeze_initialised``)."""
+    ``initial_vectors`` seed chosen tokens' input vectors (kept fixed with ``config.freeze_initialised``).
+
+    Two research options (docs/benchmark.md, kernel probes), off by default: ``l2`` adds
+    ``l2 / 2 (|v_c|^2 + |u_o|^2)`` to each observed pair's loss, so a row is shrunk once per occurrence (the
+    frequency-weighted penalty of ALS-WR, Zhou et al. 2008); ``pair_weights`` scales the loss of the (centre
+    prefix, context prefix) pairs it names, e.g. ``{("u", "u"): 0}`` leaves out user-user context.
+    ``skip_saturated`` leaves out each (pair or negative) update whose ``|v_c . u_o|`` reaches it, as gensim's
+    kernel does at 6 (its ``MAX_EXP``; word2vec.c and this kernel by default update with sigma clamped).
+    ``decay_share`` < 1 makes the learning rate within each epoch fall only that share of the epoch's part of
+    the linear schedule, the next epoch starting where the whole schedule would: the schedule gensim follows
+    in ``corpus_file`` mode with ``w`` workers is ``decay_share = 1 / w`` (each worker reads 1 / w of the
+    corpus and measures its progress against the whole epoch)."""
+    if l2 < 0:
+        raise ConfigError(f"l2 must be 0 or more, not {l2}")
+    if skip_saturated is not None and not skip_saturated > 0:
+        raise ConfigError(f"skip_saturated must be above 0 (gensim's is 6), not {skip_saturated}")
+    # A finite "never": fastmath lets the compiler assume no value is infinite.
+    if not 0 < decay_share <= 1:
+        raise ConfigError(f"decay_share must be in (0, 1] (gensim's corpus_file schedule is 1 / workers), "
+                          f"not {decay_share}")
+    skip_at = 1e30 if skip_saturated is None else float(skip_saturated)
     if not corpus.is_file() or corpus.stat().st_size == 0:
         raise ConfigError(f"walk corpus {corpus} is missing or empty: run `mp2v walk` first")
     vocabulary = Vocabulary(corpus)
+    pair_weight = vocabulary.pair_weights(pair_weights or {})
     members, cdf, starts, group_of = negative_tables(vocabulary, config.ns_exponent, typed)
     keep = vocabulary.keep_probability(config.sample)
     rng = np.random.default_rng(config.seed)
@@ -214,13 +260,17 @@ def train_typed(corpus: Path, config: TrainConfig, *, typed: bool = True,
     numba.set_num_threads(min(config.workers, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
     started = time.monotonic()
     try:
-        done, chunk_seed = 0.0, config.seed * 1_000_003
-        for _epoch in range(config.epochs):
-            loss = 0.0
+        chunk_seed = config.seed * 1_000_003
+        # The kernel's rate falls with (words before + words in the chunk) / total: scaling the epoch's
+        # position by 1 / decay_share makes each epoch cover only decay_share of its part of the schedule.
+        total = words * config.epochs / decay_share
+        for epoch in range(config.epochs):
+            loss, done = 0.0, 0.0
             for walks in _walk_chunks(corpus, vocabulary):
                 loss += _train_chunk(walks, inputs, outputs, lock, keep, members, cdf, starts, group_of,
-                                     config.window, config.negative, config.alpha, config.min_alpha, done,
-                                     words * config.epochs, chunk_seed)
+                                     vocabulary.types, pair_weight, config.window, config.negative, config.alpha,
+                                     config.min_alpha, l2, skip_at, epoch * words / decay_share + done, total,
+                                     chunk_seed)
                 done += float((walks >= 0).sum())
                 chunk_seed += walks.shape[0]
             losses.append(loss)

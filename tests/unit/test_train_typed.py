@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -93,3 +94,76 @@ def test_bad_inputs_are_explained(tmp_path: Path) -> None:
         train_typed(corpus, TrainConfig(dimensions=8, epochs=1), initial_vectors={"a:100": np.zeros(4)})
     with pytest.raises(ConfigError, match="none of the initial vectors"):
         train_typed(corpus, TrainConfig(dimensions=8, epochs=1), initial_vectors={"a:999": np.zeros(8)})
+
+
+def test_l2_shrinks_the_vectors_of_observed_pairs(tmp_path: Path) -> None:
+    corpus = tmp_path / "walks.txt"
+    _two_communities(corpus)
+    config = TrainConfig(dimensions=8, epochs=2, workers=1, seed=3)
+    plain, unpenalised = train_typed(corpus, config), train_typed(corpus, config, l2=0.0)
+    assert np.array_equal(plain.inputs, unpenalised.inputs)  # the default is the unpenalised objective
+    penalised = train_typed(corpus, config, l2=1.0)
+    for field in ("inputs", "outputs"):
+        norm = {name: np.linalg.norm(getattr(r, field), axis=1).mean()
+                for name, r in (("plain", plain), ("penalised", penalised))}
+        assert norm["penalised"] < 0.8 * norm["plain"], (field, norm)
+    with pytest.raises(ConfigError, match="l2 must be 0 or more"):
+        train_typed(corpus, config, l2=-0.1)
+
+
+def test_skipped_pair_types_leave_their_vectors_untrained(tmp_path: Path) -> None:
+    corpus = tmp_path / "walks.txt"
+    _two_communities(corpus)
+    config = TrainConfig(dimensions=8, epochs=2, workers=1, seed=3)
+    # Typed negatives: a user's output vector moves only as the context (or negative) of user context.
+    result = train_typed(corpus, config, typed=True, pair_weights={("u", "u"): 0, ("a", "u"): 0})
+    users = np.array([token.startswith("u:") for token in result.tokens])
+    assert not result.outputs[users].any() and result.outputs[~users].any()
+    trained = train_typed(corpus, config, typed=True)
+    assert trained.outputs[users].any()
+    untouched = train_typed(corpus, config, pair_weights={(c, o): 0 for c in "au" for o in "au"})
+    assert not untouched.outputs.any() and untouched.epoch_losses == [0.0, 0.0]
+    with pytest.raises(ConfigError, match="node type 't'.*its types are a, u"):
+        train_typed(corpus, config, pair_weights={("u", "t"): 0})
+    with pytest.raises(ConfigError, match=r"pair weight of \(u, u\) must be 0 or more"):
+        train_typed(corpus, config, pair_weights={("u", "u"): -1})
+
+
+def test_a_pair_weight_scales_its_pairs_loss(tmp_path: Path) -> None:
+    corpus = tmp_path / "walks.txt"
+    _two_communities(corpus)
+    config = TrainConfig(dimensions=8, epochs=1, workers=1, seed=3)
+    # With every weight equal, a weight w is a learning rate w times as large; w = 1 is the plain objective.
+    plain, unit = train_typed(corpus, config), train_typed(corpus, config, pair_weights={("u", "a"): 1.0})
+    assert np.array_equal(plain.inputs, unit.inputs)
+    halved = train_typed(corpus, config, pair_weights={(c, o): 0.5 for c in "au" for o in "au"})
+    slower = train_typed(corpus, replace(config, alpha=config.alpha / 2, min_alpha=config.min_alpha / 2))
+    assert np.allclose(halved.inputs, slower.inputs, atol=1e-5)
+
+
+def test_saturated_updates_can_be_skipped_as_gensim_does(tmp_path: Path) -> None:
+    corpus = tmp_path / "walks.txt"
+    _two_communities(corpus)
+    config = TrainConfig(dimensions=8, epochs=4, workers=1, seed=3)
+    clamped = train_typed(corpus, config)
+    largest = float(np.abs(clamped.inputs @ clamped.outputs.T).max())  # about 4 on this corpus
+    # A rule beyond every dot the training reaches changes nothing; one below it stops the dots near it.
+    assert np.array_equal(train_typed(corpus, config, skip_saturated=largest + 1).inputs, clamped.inputs)
+    capped = train_typed(corpus, config, skip_saturated=largest / 4)
+    assert float(np.abs(capped.inputs @ capped.outputs.T).max()) < largest / 2
+    with pytest.raises(ConfigError, match="skip_saturated must be above 0"):
+        train_typed(corpus, config, skip_saturated=0)
+
+
+def test_decay_share_follows_gensims_corpus_file_schedule(tmp_path: Path) -> None:
+    corpus = tmp_path / "walks.txt"
+    _two_communities(corpus)
+    config = TrainConfig(dimensions=8, epochs=1, workers=1, seed=3)
+    assert np.array_equal(train_typed(corpus, config, decay_share=1.0).inputs, train_typed(corpus, config).inputs)
+    # One epoch covering half its schedule: the rate falls from alpha to halfway towards min_alpha.
+    half = train_typed(corpus, config, decay_share=0.5)
+    halfway = train_typed(corpus, replace(config, min_alpha=(config.alpha + config.min_alpha) / 2))
+    assert np.allclose(half.inputs, halfway.inputs, atol=1e-5)
+    assert not np.allclose(half.inputs, train_typed(corpus, config).inputs, atol=1e-3)
+    with pytest.raises(ConfigError, match=r"decay_share must be in \(0, 1\]"):
+        train_typed(corpus, config, decay_share=0)
