@@ -38,7 +38,7 @@ from mp2v.experiments.benchmark import methods
 from mp2v.experiments.benchmark.run import Benchmark, BenchmarkConfig
 from mp2v.experiments.experiment import Experiment
 from mp2v.training.gensim_sgns import TrainConfig
-from mp2v.training.numba_sgns import train_typed
+from mp2v.training.numba_sgns import KernelOptions, train_typed
 
 CONFIGURATIONS: dict[str, dict[str, Any]] = {"fast": FAST_BEST, "full": BEST}
 
@@ -59,10 +59,11 @@ class Setting:
                            workers=2, seed=seed)
 
     def kernel_row(self, label: str, dimensions: int, typed: bool = True, **options: Any) -> None:
-        """Train the kernel at each seed with ``options`` (train_typed's), print the mean and spread."""
+        """Train the kernel at each seed with ``options`` (KernelOptions'), print the mean and spread."""
         found, started = [], time.monotonic()
         for seed in self.seeds:
-            result = train_typed(self.corpus, self.train_config(dimensions, seed), typed=typed, **options)
+            result = train_typed(self.corpus, self.train_config(dimensions, seed), typed=typed,
+                                 options=KernelOptions(**options))
             scores = token_dot_scores(self.experiment, result.tokens, result.inputs, result.outputs)
             found.append(validate_scores(self.experiment, "dot", scores))
         _print_mean(label, found, time.monotonic() - started)

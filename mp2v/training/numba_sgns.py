@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numba
@@ -76,8 +76,6 @@ class Vocabulary:
             if unknown:
                 raise ConfigError(f"pair_weights names node type {unknown[0]!r}, which no token of the walk "
                                   f"corpus has; its types are {', '.join(self.prefixes)}")
-            if not weight >= 0:
-                raise ConfigError(f"pair weight of ({centre}, {context}) must be 0 or more, not {weight}")
             table[self.prefixes.index(centre), self.prefixes.index(context)] = weight
         return table
 
@@ -215,36 +213,53 @@ def initial_inputs(rows: int, dim: int, rng: np.random.Generator) -> npt.NDArray
     return ((rng.random((rows, dim)) * 2.0 - 1.0) / dim).astype(np.float32)
 
 
+@dataclass(frozen=True)
+class KernelOptions:
+    """Research options of the kernel, all off by default (docs/benchmark.md, "The skip-gram objective itself").
+
+    ``l2`` adds ``l2 / 2 (|v_c|^2 + |u_o|^2)`` to each observed pair's loss, so a row is shrunk once per
+    occurrence (the frequency-weighted penalty of ALS-WR, Zhou et al. 2008). ``pair_weights`` scales the loss
+    of the (centre prefix, context prefix) pairs it names: ``{("u", "u"): 0}`` leaves out user-user context.
+    ``skip_saturated`` leaves out each (pair or negative) update whose ``|v_c . u_o|`` reaches it, as gensim's
+    kernel does at 6 (its ``MAX_EXP``; word2vec.c and this kernel update with sigma clamped). ``decay_share``
+    < 1 makes the learning rate within each epoch fall only that share of the epoch's part of the linear
+    schedule, the next epoch starting where the whole schedule would: gensim's schedule in ``corpus_file``
+    mode with ``w`` workers is ``1 / w`` (each worker reads 1 / w of the corpus and measures its progress
+    against the whole epoch; docs/training.md)."""
+
+    l2: float = 0.0
+    pair_weights: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    skip_saturated: float | None = None
+    decay_share: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not self.l2 >= 0:
+            raise ConfigError(f"l2 must be 0 or more, not {self.l2}")
+        if self.skip_saturated is not None and not self.skip_saturated > 0:
+            raise ConfigError(f"skip_saturated must be above 0 (gensim's is 6), not {self.skip_saturated}")
+        for (centre, context), weight in self.pair_weights.items():
+            if not weight >= 0:
+                raise ConfigError(f"pair weight of ({centre}, {context}) must be 0 or more, not {weight}")
+        if not 0 < self.decay_share <= 1:
+            raise ConfigError(f"decay_share must be in (0, 1] (gensim's corpus_file schedule is 1 / workers), "
+                              f"not {self.decay_share}")
+
+    @property
+    def skip_at(self) -> float:
+        # A finite "never": fastmath lets the compiler assume no value is infinite.
+        return 1e30 if self.skip_saturated is None else float(self.skip_saturated)
+
+
 def train_typed(corpus: Path, config: TrainConfig, *, typed: bool = True,
                 initial_vectors: Mapping[Token, np.ndarray] | None = None, progress: bool = False,
-                l2: float = 0.0, pair_weights: Mapping[tuple[str, str], float] | None = None,
-                skip_saturated: float | None = None, decay_share: float = 1.0) -> TypedTrainResult:
+                options: KernelOptions = KernelOptions()) -> TypedTrainResult:
     """SGNS on a walk corpus; ``typed`` draws each pair's negatives from its context token's node type.
-    ``initial_vectors`` seed chosen tokens' input vectors (kept fixed with ``config.freeze_initialised``).
-
-    Two research options (docs/benchmark.md, kernel probes), off by default: ``l2`` adds
-    ``l2 / 2 (|v_c|^2 + |u_o|^2)`` to each observed pair's loss, so a row is shrunk once per occurrence (the
-    frequency-weighted penalty of ALS-WR, Zhou et al. 2008); ``pair_weights`` scales the loss of the (centre
-    prefix, context prefix) pairs it names, e.g. ``{("u", "u"): 0}`` leaves out user-user context.
-    ``skip_saturated`` leaves out each (pair or negative) update whose ``|v_c . u_o|`` reaches it, as gensim's
-    kernel does at 6 (its ``MAX_EXP``; word2vec.c and this kernel by default update with sigma clamped).
-    ``decay_share`` < 1 makes the learning rate within each epoch fall only that share of the epoch's part of
-    the linear schedule, the next epoch starting where the whole schedule would: the schedule gensim follows
-    in ``corpus_file`` mode with ``w`` workers is ``decay_share = 1 / w`` (each worker reads 1 / w of the
-    corpus and measures its progress against the whole epoch)."""
-    if l2 < 0:
-        raise ConfigError(f"l2 must be 0 or more, not {l2}")
-    if skip_saturated is not None and not skip_saturated > 0:
-        raise ConfigError(f"skip_saturated must be above 0 (gensim's is 6), not {skip_saturated}")
-    # A finite "never": fastmath lets the compiler assume no value is infinite.
-    if not 0 < decay_share <= 1:
-        raise ConfigError(f"decay_share must be in (0, 1] (gensim's corpus_file schedule is 1 / workers), "
-                          f"not {decay_share}")
-    skip_at = 1e30 if skip_saturated is None else float(skip_saturated)
+    ``initial_vectors`` seed chosen tokens' input vectors (kept fixed with ``config.freeze_initialised``);
+    ``options`` are research options (:class:`KernelOptions`)."""
     if not corpus.is_file() or corpus.stat().st_size == 0:
         raise ConfigError(f"walk corpus {corpus} is missing or empty: run `mp2v walk` first")
     vocabulary = Vocabulary(corpus)
-    pair_weight = vocabulary.pair_weights(pair_weights or {})
+    pair_weight = vocabulary.pair_weights(options.pair_weights)
     members, cdf, starts, group_of = negative_tables(vocabulary, config.ns_exponent, typed)
     keep = vocabulary.keep_probability(config.sample)
     rng = np.random.default_rng(config.seed)
@@ -263,14 +278,14 @@ def train_typed(corpus: Path, config: TrainConfig, *, typed: bool = True,
         chunk_seed = config.seed * 1_000_003
         # The kernel's rate falls with (words before + words in the chunk) / total: scaling the epoch's
         # position by 1 / decay_share makes each epoch cover only decay_share of its part of the schedule.
-        total = words * config.epochs / decay_share
+        total = words * config.epochs / options.decay_share
         for epoch in range(config.epochs):
             loss, done = 0.0, 0.0
             for walks in _walk_chunks(corpus, vocabulary):
                 loss += _train_chunk(walks, inputs, outputs, lock, keep, members, cdf, starts, group_of,
                                      vocabulary.types, pair_weight, config.window, config.negative, config.alpha,
-                                     config.min_alpha, l2, skip_at, epoch * words / decay_share + done, total,
-                                     chunk_seed)
+                                     config.min_alpha, options.l2, options.skip_at,
+                                     epoch * words / options.decay_share + done, total, chunk_seed)
                 done += float((walks >= 0).sum())
                 chunk_seed += walks.shape[0]
             losses.append(loss)

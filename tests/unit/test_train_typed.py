@@ -14,8 +14,11 @@ from mp2v.errors import ConfigError
 from mp2v.graph.model import LASTFM
 from mp2v.serving.scoring import recommend_for_user
 from mp2v.training.gensim_sgns import TrainConfig
-from mp2v.training.numba_sgns import Vocabulary, _draw, negative_tables, train_typed
+from mp2v.training.numba_sgns import KernelOptions, Vocabulary, _draw, negative_tables, train_typed
 from tests.unit.test_training import _two_communities
+
+#: Every (centre, context) pair of node types in the two-community walks.
+PAIRS = [(c, o) for c in "au" for o in "au"]
 
 
 def _corpus(path: Path) -> Vocabulary:
@@ -100,15 +103,15 @@ def test_l2_shrinks_the_vectors_of_observed_pairs(tmp_path: Path) -> None:
     corpus = tmp_path / "walks.txt"
     _two_communities(corpus)
     config = TrainConfig(dimensions=8, epochs=2, workers=1, seed=3)
-    plain, unpenalised = train_typed(corpus, config), train_typed(corpus, config, l2=0.0)
+    plain, unpenalised = train_typed(corpus, config), train_typed(corpus, config, options=KernelOptions(l2=0.0))
     assert np.array_equal(plain.inputs, unpenalised.inputs)  # the default is the unpenalised objective
-    penalised = train_typed(corpus, config, l2=1.0)
+    penalised = train_typed(corpus, config, options=KernelOptions(l2=1.0))
     for field in ("inputs", "outputs"):
         norm = {name: np.linalg.norm(getattr(r, field), axis=1).mean()
                 for name, r in (("plain", plain), ("penalised", penalised))}
         assert norm["penalised"] < 0.8 * norm["plain"], (field, norm)
     with pytest.raises(ConfigError, match="l2 must be 0 or more"):
-        train_typed(corpus, config, l2=-0.1)
+        train_typed(corpus, config, options=KernelOptions(l2=-0.1))
 
 
 def test_skipped_pair_types_leave_their_vectors_untrained(tmp_path: Path) -> None:
@@ -116,17 +119,18 @@ def test_skipped_pair_types_leave_their_vectors_untrained(tmp_path: Path) -> Non
     _two_communities(corpus)
     config = TrainConfig(dimensions=8, epochs=2, workers=1, seed=3)
     # Typed negatives: a user's output vector moves only as the context (or negative) of user context.
-    result = train_typed(corpus, config, typed=True, pair_weights={("u", "u"): 0, ("a", "u"): 0})
+    result = train_typed(corpus, config, typed=True,
+                         options=KernelOptions(pair_weights={("u", "u"): 0, ("a", "u"): 0}))
     users = np.array([token.startswith("u:") for token in result.tokens])
     assert not result.outputs[users].any() and result.outputs[~users].any()
     trained = train_typed(corpus, config, typed=True)
     assert trained.outputs[users].any()
-    untouched = train_typed(corpus, config, pair_weights={(c, o): 0 for c in "au" for o in "au"})
+    untouched = train_typed(corpus, config, options=KernelOptions(pair_weights=dict.fromkeys(PAIRS, 0.0)))
     assert not untouched.outputs.any() and untouched.epoch_losses == [0.0, 0.0]
     with pytest.raises(ConfigError, match="node type 't'.*its types are a, u"):
-        train_typed(corpus, config, pair_weights={("u", "t"): 0})
+        train_typed(corpus, config, options=KernelOptions(pair_weights={("u", "t"): 0}))
     with pytest.raises(ConfigError, match=r"pair weight of \(u, u\) must be 0 or more"):
-        train_typed(corpus, config, pair_weights={("u", "u"): -1})
+        KernelOptions(pair_weights={("u", "u"): -1})
 
 
 def test_a_pair_weight_scales_its_pairs_loss(tmp_path: Path) -> None:
@@ -134,9 +138,10 @@ def test_a_pair_weight_scales_its_pairs_loss(tmp_path: Path) -> None:
     _two_communities(corpus)
     config = TrainConfig(dimensions=8, epochs=1, workers=1, seed=3)
     # With every weight equal, a weight w is a learning rate w times as large; w = 1 is the plain objective.
-    plain, unit = train_typed(corpus, config), train_typed(corpus, config, pair_weights={("u", "a"): 1.0})
+    plain = train_typed(corpus, config)
+    unit = train_typed(corpus, config, options=KernelOptions(pair_weights={("u", "a"): 1.0}))
     assert np.array_equal(plain.inputs, unit.inputs)
-    halved = train_typed(corpus, config, pair_weights={(c, o): 0.5 for c in "au" for o in "au"})
+    halved = train_typed(corpus, config, options=KernelOptions(pair_weights=dict.fromkeys(PAIRS, 0.5)))
     slower = train_typed(corpus, replace(config, alpha=config.alpha / 2, min_alpha=config.min_alpha / 2))
     assert np.allclose(halved.inputs, slower.inputs, atol=1e-5)
 
@@ -148,22 +153,24 @@ def test_saturated_updates_can_be_skipped_as_gensim_does(tmp_path: Path) -> None
     clamped = train_typed(corpus, config)
     largest = float(np.abs(clamped.inputs @ clamped.outputs.T).max())  # about 4 on this corpus
     # A rule beyond every dot the training reaches changes nothing; one below it stops the dots near it.
-    assert np.array_equal(train_typed(corpus, config, skip_saturated=largest + 1).inputs, clamped.inputs)
-    capped = train_typed(corpus, config, skip_saturated=largest / 4)
+    beyond = train_typed(corpus, config, options=KernelOptions(skip_saturated=largest + 1))
+    assert np.array_equal(beyond.inputs, clamped.inputs)
+    capped = train_typed(corpus, config, options=KernelOptions(skip_saturated=largest / 4))
     assert float(np.abs(capped.inputs @ capped.outputs.T).max()) < largest / 2
     with pytest.raises(ConfigError, match="skip_saturated must be above 0"):
-        train_typed(corpus, config, skip_saturated=0)
+        train_typed(corpus, config, options=KernelOptions(skip_saturated=0))
 
 
 def test_decay_share_follows_gensims_corpus_file_schedule(tmp_path: Path) -> None:
     corpus = tmp_path / "walks.txt"
     _two_communities(corpus)
     config = TrainConfig(dimensions=8, epochs=1, workers=1, seed=3)
-    assert np.array_equal(train_typed(corpus, config, decay_share=1.0).inputs, train_typed(corpus, config).inputs)
+    whole = train_typed(corpus, config, options=KernelOptions(decay_share=1.0))
+    assert np.array_equal(whole.inputs, train_typed(corpus, config).inputs)
     # One epoch covering half its schedule: the rate falls from alpha to halfway towards min_alpha.
-    half = train_typed(corpus, config, decay_share=0.5)
+    half = train_typed(corpus, config, options=KernelOptions(decay_share=0.5))
     halfway = train_typed(corpus, replace(config, min_alpha=(config.alpha + config.min_alpha) / 2))
     assert np.allclose(half.inputs, halfway.inputs, atol=1e-5)
     assert not np.allclose(half.inputs, train_typed(corpus, config).inputs, atol=1e-3)
     with pytest.raises(ConfigError, match=r"decay_share must be in \(0, 1\]"):
-        train_typed(corpus, config, decay_share=0)
+        train_typed(corpus, config, options=KernelOptions(decay_share=0))
