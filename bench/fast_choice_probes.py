@@ -54,7 +54,7 @@ def stored_corpus(experiment: Experiment, params: dict[str, Any] = FAST_BEST) ->
     return None if fitted.run is None else str(experiment.workdir / str(fitted.run.metadata["corpus"]))
 
 
-def _print_mean(label: str, found: list[dict[str, float]], seconds: float | None = None) -> None:
+def print_mean(label: str, found: list[dict[str, float]], seconds: float | None = None) -> None:
     mean = {k: float(np.mean([f[k] for f in found])) for k in ("recall@20", "ndcg@20")}
     spread = " / ".join(f"{f['recall@20']:.4f}" for f in found)
     print(result_line(f"{label} (R@20 per seed {spread})", mean, seconds), flush=True)
@@ -74,7 +74,7 @@ def probe_windows(experiment: Experiment, counts: list[int]) -> None:
                 model = gensim_on_corpus(corpus, FAST_BEST, seed, window=window, shrink_windows=shrink)
                 scores = dot_scores(experiment, model, model.wv.vectors, model.syn1neg)
                 found.append(validate_scores(experiment, "dot", scores))
-            _print_mean(f"window={window} {'reduced' if shrink else 'full'}", found, time.monotonic() - started)
+            print_mean(f"window={window} {'reduced' if shrink else 'full'}", found, time.monotonic() - started)
 
 
 def probe_swa(experiment: Experiment, counts: list[int]) -> None:
@@ -106,7 +106,7 @@ def probe_swa(experiment: Experiment, counts: list[int]) -> None:
             members = [FittedMethod("s", dot_scores(experiment, model, *snap), {}, {}) for snap in snapshots]
             record(f"+ {cycles} cycles, snapshot scores summed", methods.summed_scores(members))
         for label, found in rows.items():
-            _print_mean(label, found)
+            print_mean(label, found)
 
 
 #: Each Last.fm fast table's chosen single configuration (results/lastfm-*fast.md, 2026-12-06 late).

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.fast_choice_probes import FAST_BEST, SEEDS, _print_mean, stored_corpus
+from bench.fast_choice_probes import FAST_BEST, SEEDS, print_mean, stored_corpus
 from bench.quality_probes import BEST, dot_scores, gensim_on_corpus, token_dot_scores, validate_scores
 from mp2v.config import load_settings
 from mp2v.db.runner import QueryRunner
@@ -66,7 +66,7 @@ class Setting:
                                  options=KernelOptions(**options))
             scores = token_dot_scores(self.experiment, result.tokens, result.inputs, result.outputs)
             found.append(validate_scores(self.experiment, "dot", scores))
-        _print_mean(label, found, time.monotonic() - started)
+        print_mean(label, found, time.monotonic() - started)
 
     def gensim_row(self, label: str, dimensions: int, workers: int = 2) -> None:
         found, started = [], time.monotonic()
@@ -75,7 +75,7 @@ class Setting:
                                      workers=workers)
             found.append(validate_scores(self.experiment, "dot", dot_scores(self.experiment, model,
                                                                             model.wv.vectors, model.syn1neg)))
-        _print_mean(label, found, time.monotonic() - started)
+        print_mean(label, found, time.monotonic() - started)
 
 
 def probe_l2(setting: Setting, dimensions: list[int], penalties: list[float]) -> None:
