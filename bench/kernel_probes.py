@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,10 +53,9 @@ class Setting:
     seeds: tuple[int, ...]
 
     def train_config(self, dimensions: int, seed: int) -> TrainConfig:
-        p = self.params
-        return TrainConfig(dimensions=dimensions, window=p["window"], negative=p["negative"],
-                           ns_exponent=p["ns_exponent"], sample=p["sample"], epochs=p["epochs"], alpha=p["alpha"],
-                           workers=2, seed=seed)
+        """The benchmark's own skip-gram settings for the configuration, at ``dimensions``."""
+        spec = methods.mp2v_spec(self.experiment.model, self.params, seed, "kernel-probe")
+        return replace(spec.train, dimensions=dimensions)
 
     def kernel_row(self, label: str, dimensions: int, typed: bool = True, **options: Any) -> None:
         """Train the kernel at each seed with ``options`` (KernelOptions'), print the mean and spread."""

@@ -200,7 +200,8 @@ def probe_foldin(experiment: Experiment, counts: list[int]) -> None:
             scores = AlignedScores(variant, ScoringRule.DOT, experiment.split.user_ids, experiment.split.item_ids,
                                    data.train)
             print(result_line(f"pairs={count} fold-in alpha={alpha:g} lambda={regularization:g}",
-                        validate_scores(experiment, "fold-in", scores), time.monotonic() - started), flush=True)
+                              validate_scores(experiment, "fold-in", scores), time.monotonic() - started),
+                  flush=True)
 
 
 class HierarchicalScores:
@@ -238,7 +239,7 @@ class HierarchicalScores:
 def probe_hs(experiment: Experiment, counts: list[int]) -> None:
     fitted = methods.fit_mp2v(experiment, BEST, Stage.VALIDATION, name="MP2V-probe")
     print(result_line("best single configuration (negative sampling, item2vec start)",
-                validate_scores(experiment, "best", fitted.score)), flush=True)
+                      validate_scores(experiment, "best", fitted.score)), flush=True)
     if fitted.run is None:
         return
     corpus = experiment.workdir / str(fitted.run.metadata["corpus"])
@@ -248,8 +249,8 @@ def probe_hs(experiment: Experiment, counts: list[int]) -> None:
     train = split.stage(Stage.VALIDATION).train
     for hs, negative in [(0, int(BEST["negative"])), *((1, n) for n in counts)]:
         started = time.monotonic()
-        # alpha: the schedule's (BEST's "20x5@0.0125"), which the walks in this corpus were made for.
-        model = gensim_on_corpus(str(corpus), BEST, 42, hs=hs, negative=negative, alpha=0.0125)
+        # BEST's schedule ("20x5@0.0125") sets the alpha the walks in this corpus were made for.
+        model = gensim_on_corpus(str(corpus), methods.apply_schedule(BEST), 42, hs=hs, negative=negative)
         took = time.monotonic() - started
         label = f"hs={hs} negative={negative}"
         found: dict[str, Any] = {}

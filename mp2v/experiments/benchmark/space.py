@@ -19,11 +19,11 @@ from mp2v.models.item2vec import PRODUCTION_PARAMS
 DATA_BOUNDED = {"factors": "users", "dimensions": "users", "dim": "users", "k": "users", "top_k": "items"}
 #: Axes that only change how a trained model scores (its runs are reused), so they cost an evaluation each.
 RESCORING_AXES = ("popularity_prior",)
+#: The params key of a trial's seed offset (absent = 0, the search's own seed; see benchmark.finalists).
+SEED_OFFSET = "seed_offset"
 #: Axes added after trials were recorded, absent from the start, and the value that absence means: params at
 #: these values are dropped before keying a trial (``canonical``), so old trials keep their keys and a value
 #: equal to the absent one is the same trial.
-#: The params key of a trial's seed offset (absent = 0, the search's own seed; see benchmark.finalists).
-SEED_OFFSET = "seed_offset"
 NEUTRAL: dict[str, Any] = {"popularity_prior": 0.0, "interaction_pairs": 0, "extra_walk_share": 0.5,
                            "trainer": "gensim", SEED_OFFSET: 0}
 #: MP2V axes a fast run keeps (the ones that moved the choice most on Last.fm validation).
