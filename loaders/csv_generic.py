@@ -17,6 +17,7 @@ options; users and items are the ids of the interactions file's positive pairs.
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,7 @@ _POSITIONS = {"user": "1", "item": "2", "weight": "3"}
 class CsvColumns:
     user: str = "user"
     item: str = "item"
+    #: Under this default name (or position 3 without a header) the column may be absent: every row weighs 1.
     weight: str = "weight"
     #: None: use a column named ``timestamp`` when the file has one.
     timestamp: str | None = None
@@ -103,6 +105,11 @@ class CsvConfig:
             raise ConfigError(f"--delimiter {self.delimiter!r} must be one character (or 'tab', 'whitespace')")
         if self.columns.user == self.columns.item:
             raise ConfigError(f"--user-col and --item-col are both {self.columns.user!r}")
+        try:
+            codecs.lookup(self.encoding)
+        except LookupError:
+            raise ConfigError(f"--encoding {self.encoding!r} is not an encoding Python knows "
+                              "(e.g. utf-8, latin-1, cp1252, utf-16)") from None
         if self.id_type not in ("integer", "string") or self.weight_transform not in FORMULAS:
             raise ConfigError("--id-type is integer|string and --weight-transform raw|log1p|binary")
         check_slug(self.dataset, "--dataset")
@@ -114,10 +121,12 @@ class CsvConfig:
         return WHITESPACE if self.delimiter in _SPACES else self.delimiter
 
     def spec(self, required: tuple[str, ...], ids: tuple[str, ...], floats: tuple[str, ...] = (),
-             optional: tuple[str, ...] = ()) -> TableSpec:
+             optional: tuple[str, ...] = (), options: tuple[str, ...] = ()) -> TableSpec:
+        """How to read one file; ``options`` are the flags naming the ``required`` columns, in their order."""
         return TableSpec(required=required, optional=optional, floats=floats, delimiter=self.sep,
                          encoding=self.encoding, integers=ids if self.id_type == "integer" else (),
-                         header=self.header, quoted=self.sep != WHITESPACE)
+                         header=self.header, quoted=self.sep != WHITESPACE,
+                         options=tuple(zip(required, options, strict=False)) if self.header else ())
 
     def pair_columns(self, left: str, right: str) -> tuple[str, str]:
         """A follows or features file's two columns: by name, or positions 1 and 2 without a header."""
@@ -184,14 +193,21 @@ def _interactions(config: CsvConfig) -> tuple[pd.DataFrame, np.ndarray, FileChec
     """The positive edges, every user id of the file's good rows, and the file's verdict."""
     columns = config.columns
     timestamp = columns.timestamp or "timestamp"
-    required = (columns.user, columns.item, columns.weight) + ((timestamp,) if columns.timestamp else ())
-    spec = config.spec(required, (columns.user, columns.item), floats=(columns.weight, timestamp),
-                       optional=() if columns.timestamp else (timestamp,))
+    # The weight column under its default name (or position) may be absent: implicit feedback files often
+    # list bare (user, item) rows, and then each row weighs 1. A column the user named must be there.
+    weight_optional = columns.weight == ("weight" if config.header else _POSITIONS["weight"])
+    named = [(columns.user, "--user-col"), (columns.item, "--item-col")]
+    named += [] if weight_optional else [(columns.weight, "--weight-col")]
+    named += [(timestamp, "--timestamp-col")] if columns.timestamp else []
+    optional = ((columns.weight,) if weight_optional else ()) + (() if columns.timestamp else (timestamp,))
+    spec = config.spec(tuple(name for name, _ in named), (columns.user, columns.item),
+                       floats=(columns.weight, timestamp), optional=optional,
+                       options=tuple(option for _, option in named))
     table = read_table(config.interactions, spec)
     check = RowChecker(table)
     users = _ids(check, config, columns.user)
     items = _ids(check, config, columns.item)
-    weights = check.numbers(columns.weight)
+    weights = check.numbers(columns.weight) if table.has(columns.weight) else np.ones(len(users))
     stamps = (check.numbers(timestamp, allow_empty=True, minimum=None) if table.has(timestamp)
               else np.full(len(users), np.nan))
     keep = check.keep
@@ -202,8 +218,11 @@ def _interactions(config: CsvConfig) -> tuple[pd.DataFrame, np.ndarray, FileChec
     edges["weight"] = {"raw": raw, "log1p": np.log1p(raw), "binary": np.ones_like(raw)}[config.weight_transform]
     name = config.interactions.name
     pairs = len(edges) + below
-    notes = [f"{name}: {len(rows) - pairs:,} repeated (user, item) rows merged into their pair's edge "
-             f"({rules.aggregate})"] if len(rows) > pairs else []
+    notes = [] if table.has(columns.weight) else [
+        f"{name}: no {columns.weight!r} column, so every row weighs 1 (name one with --weight-col)"]
+    if len(rows) > pairs:
+        notes.append(f"{name}: {len(rows) - pairs:,} repeated (user, item) rows merged into their pair's edge "
+                     f"({rules.aggregate})")
     if rules.scale_max is not None:
         notes.append(f"{name}: merged values capped at --rating-max {rules.scale_max:g}")
     if below:
@@ -226,7 +245,8 @@ def _between_positive_users(follows: pd.DataFrame, users: np.ndarray, name: str,
 def _pairs(config: CsvConfig, path: Path, left: str, right: str, known_left: np.ndarray,
            known_right: np.ndarray | None, what: str) -> tuple[pd.DataFrame, FileCheck]:
     """Follows (user -> user) or features (item -> feature) rows: ids, known ids, no self-loops."""
-    check = RowChecker(read_table(path, config.spec((left, right), (left, right))))
+    options = ("--follower-col", "--followed-col") if what == "user" else ("--item-col", "--feature-col")
+    check = RowChecker(read_table(path, config.spec((left, right), (left, right), options=options)))
     starts = _ids(check, config, left)
     ends = _ids(check, config, right)
     label = "user" if what == "user" else "item"

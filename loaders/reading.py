@@ -65,6 +65,8 @@ class TableSpec:
     other_columns_ok: bool = False
     #: False: line 1 is data; columns are named by position ("1", "2", ...).
     header: bool = True
+    #: (column, command-line option naming it) pairs, for the hint when a column is missing.
+    options: tuple[tuple[str, str], ...] = ()
 
     @property
     def first_data_line(self) -> int:
@@ -175,7 +177,7 @@ def check_columns(path: Path, header: list[str], spec: TableSpec) -> list[str]:
     missing = [name for name in spec.required if name not in header]
     unknown = [name for name in header if name not in spec.known]
     if missing:
-        shown = _delimiter_hint(header, spec) or _rename_hint(missing, unknown)
+        shown = _delimiter_hint(header, spec) or _rename_hint(missing, unknown, dict(spec.options))
         raise InputError(
             f"missing column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}; "
             f"expected {spec.delimiter!r}-separated columns {', '.join(spec.required)}; "
@@ -188,12 +190,15 @@ def check_columns(path: Path, header: list[str], spec: TableSpec) -> list[str]:
     return []
 
 
-def _rename_hint(missing: list[str], unknown: list[str]) -> str:
+def _rename_hint(missing: list[str], unknown: list[str], options: dict[str, str]) -> str:
     hints = []
     for name in missing:
         close = difflib.get_close_matches(name, unknown, n=1, cutoff=0.6)
         if close:
             hints.append(f"rename {close[0]!r} to {name!r}")
+    named_by = [options[name] for name in missing if name in options]
+    if named_by:
+        hints.append(f"or name the file's column{'s' if len(named_by) > 1 else ''} with {', '.join(named_by)}")
     return f" ({'; '.join(hints)})" if hints else ""
 
 

@@ -114,7 +114,7 @@ def load_csv(
                                                     "positives (not loaded); default: every row is one."),
     encoding: str = typer.Option("utf-8", help="Encoding of all files."),
     user_col: str = typer.Option("user"), item_col: str = typer.Option("item"),
-    weight_col: str = typer.Option("weight"),
+    weight_col: str = typer.Option("weight", help="Default 'weight': when absent, every row weighs 1."),
     timestamp_col: str | None = typer.Option(None, help="Timestamp column (default: 'timestamp' if present)."),
     follower_col: str = typer.Option("user", help="Follows file: the following user."),
     followed_col: str = typer.Option("follows", help="Follows file: the followed user."),

@@ -48,15 +48,16 @@ class TrainConfig:
     freeze_initialised: bool = False
 
     def __post_init__(self) -> None:
-        checks = {
-            "dimensions": self.dimensions >= 1, "window": self.window >= 1, "negative": self.negative >= 1,
-            "epochs": self.epochs >= 1, "alpha": self.alpha > 0, "workers": self.workers >= 1,
-            "sample": self.sample >= 0, "min_alpha": 0 <= self.min_alpha <= self.alpha,
+        rules = {  # name: (holds, what it must be)
+            "dimensions": (self.dimensions >= 1, ">= 1"), "window": (self.window >= 1, ">= 1"),
+            "negative": (self.negative >= 1, ">= 1"), "epochs": (self.epochs >= 1, ">= 1"),
+            "alpha": (self.alpha > 0, "> 0"), "workers": (self.workers >= 1, ">= 1"),
+            "sample": (self.sample >= 0, ">= 0"), "min_alpha": (0 <= self.min_alpha <= self.alpha, "in [0, alpha]"),
         }
-        bad = [name for name, ok in checks.items() if not ok]
+        bad = [f"{name} {getattr(self, name)} (must be {rule})" for name, (holds, rule) in rules.items() if not holds]
         if bad:
-            raise ConfigError(f"invalid training settings: {', '.join(bad)} "
-                              "(see `mp2v evaluate --help` for the training options)")
+            raise ConfigError(f"invalid training settings: {', '.join(bad)}; "
+                              "see `mp2v evaluate --help` for the training options")
         if self.mode not in ("corpus_file", "iterable"):
             raise ConfigError(f"mode must be corpus_file or iterable, not {self.mode!r}")
 

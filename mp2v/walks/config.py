@@ -96,8 +96,10 @@ class WalkConfig:
                 raise ConfigError(f"{name} must be one of {', '.join(choice)}, not {getattr(self, name)!r}") from None
         if not self.metapaths:
             raise ConfigError("give at least one metapath, e.g. --metapath 'User-WATCHED->Video<-WATCHED-User'")
-        if self.walks_per_node < 1 or self.walk_length < 2:
-            raise ConfigError("walks_per_node must be >= 1 and walk_length >= 2 (it counts nodes)")
+        if self.walks_per_node < 1:
+            raise ConfigError(f"walks_per_node {self.walks_per_node}: give at least 1 walk per start node")
+        if self.walk_length < 2:
+            raise ConfigError(f"walk_length {self.walk_length}: give at least 2 (it counts nodes, the start included)")
         if not 1 <= self.concurrency <= MAX_GDS_CONCURRENCY:
             raise ConfigError(f"concurrency must be between 1 and {MAX_GDS_CONCURRENCY} (OpenGDS's limit)")
         if self.source_batch_size < 1:

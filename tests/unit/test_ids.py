@@ -126,6 +126,10 @@ def test_configs_take_enums_or_their_values_and_refuse_typos() -> None:
         WalkConfig(metapaths=metapath, engine="gsd")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="start must be one of users, items, both"):
         WalkConfig(metapaths=metapath, start="user")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="walks_per_node -3: give at least 1"):
+        WalkConfig(metapaths=metapath, walks_per_node=-3)
+    with pytest.raises(ConfigError, match="walk_length 1: give at least 2"):
+        WalkConfig(metapaths=metapath, walk_length=1)
     spec = Mp2vSpec("MP2V", config, trainer="numba-typed", scoring="cosine")  # type: ignore[arg-type]
     assert spec.trainer is Trainer.NUMBA_TYPED and spec.scoring is ScoringRule.COSINE
     with pytest.raises(ConfigError, match="unknown trainer 'numbaa': choose from gensim, numba, numba-typed"):

@@ -60,15 +60,37 @@ def test_bad_weights_and_ids(tmp_path: Path) -> None:
 
 
 def test_missing_mapped_column_and_bad_config(tmp_path: Path) -> None:
-    interactions = _write(tmp_path / "i.csv", "user,item,score\n1,2,1\n")
-    with pytest.raises(InputError, match="missing column 'weight'"):
+    interactions = _write(tmp_path / "i.csv", "usr,item,score\n1,2,1\n")
+    with pytest.raises(InputError, match=r"missing column 'user'.*\(rename 'usr' to 'user'; or name the file's "
+                                         r"column with --user-col\)"):
         csv_generic.build_plan(CsvConfig(interactions=interactions), Validation(tmp_path / "r"))
+    # A weight column the user named must be there; only the default one may be absent.
+    interactions = _write(tmp_path / "i.csv", "user,item,score\n1,2,1\n")
+    with pytest.raises(InputError, match="missing column 'plays'.*with --weight-col"):
+        csv_generic.build_plan(CsvConfig(interactions=interactions, columns=CsvColumns(weight="plays")),
+                               Validation(tmp_path / "r"))
+    follows = _write(tmp_path / "f.csv", "follower,followed\n1,1\n")
+    with pytest.raises(InputError, match="missing columns 'user', 'follows'.*with --follower-col, --followed-col"):
+        csv_generic.build_plan(CsvConfig(interactions=interactions, follows=follows), Validation(tmp_path / "r"))
+    with pytest.raises(ConfigError, match="--encoding 'utf-9' is not an encoding"):
+        CsvConfig(interactions=interactions, encoding="utf-9")
     with pytest.raises(ConfigError, match="letters, digits"):
         CsvConfig(interactions=interactions, labels=CsvLabels(item="Item) DETACH DELETE (n"))
     with pytest.raises(ConfigError, match="must differ"):
         CsvConfig(interactions=interactions, labels=CsvLabels(item="User"))
     with pytest.raises(ConfigError, match="one character"):
         CsvConfig(interactions=interactions, delimiter=";;")
+
+
+@pytest.mark.parametrize(("text", "header"), [("user,item\n1,10\n1,11\n2,10\n1,10\n", True),
+                                             ("1 10\n1 11\n2 10\n1 10\n", False)])
+def test_a_file_without_weights_weighs_each_row_one(tmp_path: Path, text: str, header: bool) -> None:
+    config = CsvConfig(interactions=_write(tmp_path / "i.txt", text), header=header,
+                       delimiter="," if header else "whitespace")
+    plan = csv_generic.build_plan(config, Validation(tmp_path / "r"))
+    edges = plan.relationships[0].frame
+    assert edges[["start", "end", "raw", "count"]].values.tolist() == [[1, 10, 2, 2], [1, 11, 1, 1], [2, 10, 1, 1]]
+    assert any("every row weighs 1" in note for note in plan.files[0].notes)
 
 
 def test_rows_for_the_driver_are_plain_python_with_nulls() -> None:

@@ -71,8 +71,10 @@ def test_initial_vectors_are_used_and_can_be_frozen(tmp_path: Path) -> None:
 
 
 def test_bad_settings_and_missing_corpus_are_clear(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="window"):
+    with pytest.raises(ConfigError, match=r"window 0 \(must be >= 1\)"):
         TrainConfig(window=0)
+    with pytest.raises(ConfigError, match=r"dimensions 0 \(must be >= 1\), min_alpha 0.5 \(must be in"):
+        TrainConfig(dimensions=0, min_alpha=0.5)
     with pytest.raises(ConfigError, match="run `mp2v walk` first"):
         train(tmp_path / "absent.txt", TrainConfig(), progress=False)
 
