@@ -18,8 +18,8 @@ def walk(
     metapath: list[str] = typer.Option(
         None, "--metapath", "-m",
         help="e.g. 'User-FOLLOWS->User-WATCHED->Video<-WATCHED-User'; repeat to combine; '@N' sets walks per node."),
-    walks_per_node: int = typer.Option(10, help="Walks started from every start node."),
-    walk_length: int = typer.Option(40, help="Nodes per walk."),
+    walks_per_node: int = typer.Option(10, min=1, help="Walks started from every start node."),
+    walk_length: int = typer.Option(40, min=2, help="Nodes per walk (the start included)."),
     weighted: bool = typer.Option(True, "--weighted/--uniform", help="R-MP2V (edge weights) or MP2V (uniform)."),
     start: StartNodes = typer.Option(StartNodes.USERS, help="Start nodes."),
     engine: EngineChoice = typer.Option(EngineChoice.AUTO, help="auto picks GDS or the in-memory CSR engine."),

@@ -159,6 +159,7 @@ def holdout_protocol(runner: QueryRunner, model: GraphModel, splits_dir: Path, *
         save_split(path, split)
     if not isinstance(split, ThreeWaySplit):
         raise EvaluationError(f"{path} does not hold a three-way split; delete it to make a new one")
+    check_holds_out(split, config, model.dataset)
     holdout_property = mark_holdout(runner, model, table, split)
     return EvaluationSplit(
         protocol=config.name, dataset=model.dataset, seed=seed, user_ids=table.user_ids, item_ids=table.item_ids,
@@ -167,6 +168,21 @@ def holdout_protocol(runner: QueryRunner, model: GraphModel, splits_dir: Path, *
         tuning_walk_exclusions=HOLDOUT_SPLITS, final_walk_exclusions=("test",),
         item_features=read_item_features(runner, model, table.item_ids), holdout_property=holdout_property,
     )
+
+
+def check_holds_out(split: ThreeWaySplit, config: ProtocolConfig, dataset: str) -> None:
+    """One clear line, before anything is walked or trained, when a stage would have no rows to judge."""
+    for name, part in (("test", split.test), ("validation", split.validation)):
+        if part.nnz == 0:
+            per_user = np.diff((split.train + split.validation + split.test).tocsr().indptr)
+            # A user holds out a test and a validation row only from 3 interactions on (one stays to train).
+            needed = max(3, config.min_interactions)
+            lower = " or lower --min-interactions" if config.min_interactions > 3 else ""
+            raise EvaluationError(
+                f"dataset {dataset!r}: the {config.name} split holds out no {name} interactions, so there is nothing "
+                f"to judge ({int(per_user.size):,} users, {int(per_user.sum()):,} interactions; "
+                f"{int((per_user >= needed).sum()):,} users have the {needed} a tested user needs): "
+                f"load more interactions per user{lower}")
 
 
 def _binary(matrix: sp.csr_matrix) -> sp.csr_matrix:

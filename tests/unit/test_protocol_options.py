@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from mp2v.errors import ConfigError
+from mp2v.errors import ConfigError, EvaluationError
 from mp2v.evaluation.split import leave_one_out_split, three_way_split
 from mp2v.experiments.benchmark.config import BenchmarkConfig
 from mp2v.experiments.benchmark.space import BASELINE_SPACES, MP2V_SPACE, SearchSpace, fast
-from mp2v.experiments.protocols import Protocol, ProtocolConfig
+from mp2v.experiments.protocols import Protocol, ProtocolConfig, check_holds_out
 
 
 def _matrix(seed: int = 0, users: int = 60, items: int = 80) -> sp.csr_matrix:
@@ -61,6 +61,17 @@ def test_protocol_names_and_refusals() -> None:
         ProtocolConfig(test_fraction=0.7)
     with pytest.raises(ConfigError, match="--min-interactions"):
         ProtocolConfig(min_interactions=1)
+
+
+def test_a_split_with_nothing_to_judge_is_refused_in_one_line() -> None:
+    # Users of 1 and 2 interactions: the test takes one row of each 2-interaction user, nothing is left for
+    # validation.
+    matrix = sp.csr_matrix(np.array([[1, 1, 0], [0, 1, 0], [1, 0, 1]], dtype=np.float32))
+    config = ProtocolConfig()
+    with pytest.raises(EvaluationError, match=r"dataset 'tiny': the holdout split holds out no validation "
+                                              r"interactions.*\(3 users, 5 interactions; 0 users have the 3"):
+        check_holds_out(config.split(matrix, seed=1), config, "tiny")
+    check_holds_out(config.split(_matrix(), seed=1), config, "enough")
 
 
 def test_grids_are_cut_at_the_data_size() -> None:
