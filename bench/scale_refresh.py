@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> None:
                               "answered_by_previous": answered.get(previous.run_id, 0),
                               "answered_by_refreshed": answered.get(result.run.run_id, 0)}
         before = graph_stats(runner, with_degrees=False).relationships
-        load_delta(runner, settings, DeltaFiles(delta_csv), dataset)
+        load_delta(runner, settings, DeltaFiles(delta_csv))
         out["idempotent_reload"] = {"relationships_before": before,
                                     "relationships_after": graph_stats(runner, with_degrees=False).relationships}
         full, out["full_retrain_seconds"] = walk_and_train(runner, "full")

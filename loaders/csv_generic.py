@@ -72,7 +72,8 @@ class CsvLabels:
 
 @dataclass(frozen=True)
 class CsvConfig:
-    interactions: Path
+    #: None only for a delta into a loaded graph (:mod:`loaders.csv_delta`): follows or features alone.
+    interactions: Path | None
     follows: Path | None = None
     features: Path | None = None
     dataset: str = "csv"
@@ -147,15 +148,36 @@ class CsvConfig:
         )
 
 
-def build_plan(config: CsvConfig, validation: Validation) -> GraphPlan:
+@dataclass(frozen=True, eq=False)
+class KnownIds:
+    """Users and items already in the graph: a delta's follow and feature rows may name them although the
+    delta's interactions do not (see :mod:`loaders.csv_delta`)."""
+
+    users: np.ndarray
+    items: np.ndarray
+
+
+def build_plan(config: CsvConfig, validation: Validation, known: KnownIds | None = None) -> GraphPlan:
+    """The load plan of the files; with ``known`` (a delta into a loaded graph) follow and feature rows may
+    name the graph's users and items, and the interactions file may be left out."""
     labels = config.labels
-    interactions, listed_users, check = _interactions(config)
-    files = [validation.accept(check)]
-    users = np.unique(interactions["start"].to_numpy())  # users with at least one positive pair
-    items = np.unique(interactions["end"].to_numpy())
-    nodes = [NodeSet(labels.user, pd.DataFrame({"id": users})), NodeSet(labels.item, pd.DataFrame({"id": items}))]
-    relationships = [RelationshipSet(labels.interaction, labels.user, labels.item, interactions,
-                                     "merge_interactions")]
+    nodes, relationships, files = [], [], []
+    listed_users = users = items = np.asarray([], dtype=np.int64 if config.id_type == "integer" else object)
+    if config.interactions is not None:
+        interactions, listed_users, check = _interactions(config, config.interactions)
+        files.append(validation.accept(check))
+        users = np.unique(interactions["start"].to_numpy())  # users with at least one positive pair
+        items = np.unique(interactions["end"].to_numpy())
+        nodes += [NodeSet(labels.user, pd.DataFrame({"id": users})), NodeSet(labels.item, pd.DataFrame({"id": items}))]
+        relationships.append(RelationshipSet(labels.interaction, labels.user, labels.item, interactions,
+                                             "merge_interactions"))
+    elif known is None:
+        raise ConfigError("give the interactions file (--interactions): it names the dataset's users and items")
+    where = f"no row in {config.interactions.name}" if config.interactions else "not"
+    if known is not None:  # ids the follows and features files may name: the file's and the graph's
+        listed_users, users, items = (np.union1d(listed_users, known.users), np.union1d(users, known.users),
+                                      np.union1d(items, known.items))
+        where += " nor in the graph" if config.interactions else " in the graph"
     notes: list[str] = []
     if config.follows is None:
         notes.append(f"follows: no --follows file given, no {labels.follow} loaded")
@@ -164,14 +186,14 @@ def build_plan(config: CsvConfig, validation: Validation) -> GraphPlan:
     if config.follows is not None:
         follows, check = _pairs(config, config.follows,
                                 *config.pair_columns(config.columns.follower, config.columns.followed),
-                                listed_users, listed_users, "user")
+                                listed_users, listed_users, "user", where)
         files.append(validation.accept(check))
         follows = _between_positive_users(follows, users, config.follows.name, notes)
         relationships.append(RelationshipSet(labels.follow, labels.user, labels.user, follows))
     if config.features is not None:
         features, check = _pairs(config, config.features,
                                  *config.pair_columns(config.columns.item, config.columns.feature),
-                                 items, None, "feature")
+                                 items, None, "feature", where)
         files.append(validation.accept(check))
         nodes.append(NodeSet(labels.feature, pd.DataFrame({"id": np.unique(features["end"].to_numpy())})))
         # Items the file describes: a re-load replaces exactly their features.
@@ -189,7 +211,7 @@ def _ids(check: RowChecker, config: CsvConfig, column: str) -> np.ndarray:
     return text.fillna("").str.strip().to_numpy(dtype=object)
 
 
-def _interactions(config: CsvConfig) -> tuple[pd.DataFrame, np.ndarray, FileCheck]:
+def _interactions(config: CsvConfig, path: Path) -> tuple[pd.DataFrame, np.ndarray, FileCheck]:
     """The positive edges, every user id of the file's good rows, and the file's verdict."""
     columns = config.columns
     timestamp = columns.timestamp or "timestamp"
@@ -203,7 +225,7 @@ def _interactions(config: CsvConfig) -> tuple[pd.DataFrame, np.ndarray, FileChec
     spec = config.spec(tuple(name for name, _ in named), (columns.user, columns.item),
                        floats=(columns.weight, timestamp), optional=optional,
                        options=tuple(option for _, option in named))
-    table = read_table(config.interactions, spec)
+    table = read_table(path, spec)
     check = RowChecker(table)
     users = _ids(check, config, columns.user)
     items = _ids(check, config, columns.item)
@@ -216,7 +238,7 @@ def _interactions(config: CsvConfig) -> tuple[pd.DataFrame, np.ndarray, FileChec
     edges, below = merge_rows(rows, rules)
     raw = edges["raw"].to_numpy()
     edges["weight"] = {"raw": raw, "log1p": np.log1p(raw), "binary": np.ones_like(raw)}[config.weight_transform]
-    name = config.interactions.name
+    name = path.name
     pairs = len(edges) + below
     notes = [] if table.has(columns.weight) else [
         f"{name}: no {columns.weight!r} column, so every row weighs 1 (name one with --weight-col)"]
@@ -229,7 +251,7 @@ def _interactions(config: CsvConfig) -> tuple[pd.DataFrame, np.ndarray, FileChec
         notes.append(f"{name}: {below:,} (user, item) pairs below --positive-threshold "
                      f"{rules.positive_threshold:g} are not positives (not loaded)")
     edges = edges[["start", "end", "weight", "raw", "count", "ts"]]
-    return edges, np.unique(rows["start"].to_numpy()), check.finish(config.interactions.name, notes=notes)
+    return edges, np.unique(rows["start"].to_numpy()), check.finish(name, notes=notes)
 
 
 def _between_positive_users(follows: pd.DataFrame, users: np.ndarray, name: str, notes: list[str]
@@ -243,16 +265,17 @@ def _between_positive_users(follows: pd.DataFrame, users: np.ndarray, name: str,
 
 
 def _pairs(config: CsvConfig, path: Path, left: str, right: str, known_left: np.ndarray,
-           known_right: np.ndarray | None, what: str) -> tuple[pd.DataFrame, FileCheck]:
-    """Follows (user -> user) or features (item -> feature) rows: ids, known ids, no self-loops."""
+           known_right: np.ndarray | None, what: str, where: str) -> tuple[pd.DataFrame, FileCheck]:
+    """Follows (user -> user) or features (item -> feature) rows: ids, known ids (``where`` says where an
+    unknown id was looked for), no self-loops."""
     options = ("--follower-col", "--followed-col") if what == "user" else ("--item-col", "--feature-col")
     check = RowChecker(read_table(path, config.spec((left, right), (left, right), options=options)))
     starts = _ids(check, config, left)
     ends = _ids(check, config, right)
     label = "user" if what == "user" else "item"
-    check.members(starts, known_left, left, f"{label} (no row in {config.interactions.name})")
+    check.members(starts, known_left, left, f"{label} ({where})")
     if known_right is not None:
-        check.members(ends, known_right, right, f"user (no row in {config.interactions.name})")
+        check.members(ends, known_right, right, f"user ({where})")
         check.reject(check.ok & (starts == ends), right, "a user cannot follow itself")
     check.mark_duplicates([starts, ends], f"({left}, {right}) pair")
     keep = check.keep

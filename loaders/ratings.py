@@ -8,6 +8,7 @@ timestamps (ties and missing timestamps: the later line), else the later line.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -50,6 +51,16 @@ class RatingRules:
         """What the graph model records (all structural: they change which edges exist or their values)."""
         return {"aggregate": str(self.aggregate), "positive_threshold": str(self.positive_threshold),
                 "rating_max": str(self.scale_max)}
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, object]) -> RatingRules:
+        """The rules :meth:`options` recorded (a graph loaded before they were recorded: the defaults)."""
+        def number(key: str) -> float | None:
+            value = options.get(key)
+            return None if value in (None, "None") else float(str(value))
+
+        return cls(aggregate=_aggregate(options.get("aggregate", Aggregate.SUM)),
+                   positive_threshold=number("positive_threshold"), scale_max=number("rating_max"))
 
 
 def _aggregate(value: object) -> Aggregate:

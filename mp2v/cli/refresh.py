@@ -12,8 +12,9 @@ from mp2v.experiments.refresh import DeltaFiles, RefreshConfig, refresh
 
 @one_line_errors
 def refresh_command(
-    interactions: Path | None = typer.Option(None, "--interactions", help="The day's CSV of (user, item, weight"
-                                             "[, timestamp]); omit to retrain warm on the graph as it is."),
+    interactions: Path | None = typer.Option(None, "--interactions", help="The day's CSV of (user, item[, weight]"
+                                             "[, timestamp]), read with the dataset's load options; with no "
+                                             "file at all, retrain warm on the graph as it is."),
     follows: Path | None = typer.Option(None, "--follows", help="The day's CSV of (user, followed user)."),
     features: Path | None = typer.Option(None, "--features", help="The day's CSV of (item, feature)."),
     previous_run: str | None = typer.Option(None, "--run", help="Run to start from (default: the dataset's latest)."),
@@ -25,7 +26,7 @@ def refresh_command(
 ) -> None:
     """Load a delta idempotently, walk, train from the previous run's vectors, and swap the served run."""
     current = settings()
-    delta = DeltaFiles(interactions, follows, features) if interactions else None
+    delta = DeltaFiles(interactions, follows, features) if interactions or follows or features else None
     config = RefreshConfig(delta=delta, previous_run=previous_run, alias=alias, epochs=epochs,
                            walks_per_node=walks_per_node, walk_length=walk_length,
                            metapaths=tuple(metapath or ()), serve=serve)

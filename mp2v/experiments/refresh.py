@@ -14,29 +14,43 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from mp2v.config import Settings
 from mp2v.db.runner import QueryRunner
 from mp2v.embeddings.store import Embeddings, RunStore, StoredRun
+from mp2v.errors import ConfigError
 from mp2v.graph.metapath import parse_metapath
-from mp2v.graph.model import read_model
+from mp2v.graph.model import GraphModel, read_model
 from mp2v.serving.live import Swap, serve_and_swap
 from mp2v.training.gensim_sgns import TrainConfig, input_vectors
 from mp2v.training.warm_start import WarmStart, warm_train
-from mp2v.types import ScoringRule
+from mp2v.types import IdType, ScoringRule
 from mp2v.walks.config import WalkConfig
 from mp2v.walks.run import default_metapath, run_walks
+
+if TYPE_CHECKING:
+    from loaders.csv_generic import KnownIds
 
 
 @dataclass(frozen=True)
 class DeltaFiles:
-    """The day's files in the generic CSV format (see ``mp2v load csv --help``)."""
+    """The day's files in the generic CSV format with its default column names (``mp2v load csv --help``),
+    read with the labels, id type, weights and ratings rules the dataset was loaded with."""
 
-    interactions: Path
+    interactions: Path | None = None
     follows: Path | None = None
     features: Path | None = None
-    weight_transform: str = "log1p"
+
+    def __post_init__(self) -> None:
+        if not self.files:
+            raise ConfigError("a delta needs at least one file: --interactions, --follows or --features")
+
+    @property
+    def files(self) -> list[str]:
+        return [str(path) for path in (self.interactions, self.follows, self.features) if path is not None]
 
 
 @dataclass(frozen=True)
@@ -61,17 +75,32 @@ class RefreshResult:
     load_summary: list[str] = field(default_factory=list)
 
 
-def load_delta(runner: QueryRunner, settings: Settings, delta: DeltaFiles, dataset: str) -> list[str]:
+def load_delta(runner: QueryRunner, settings: Settings, delta: DeltaFiles) -> list[str]:
     """The delta through the transactional loader (idempotent: MERGE), into the loaded dataset."""
     from loaders import LoadOptions, rejects_folder, run_load
-    from loaders.csv_generic import CsvConfig, build_plan
+    from loaders.csv_delta import delta_config, delta_plan
     from loaders.summary import summary_lines
 
-    config = CsvConfig(interactions=delta.interactions, follows=delta.follows, features=delta.features,
-                       dataset=dataset, weight_transform=delta.weight_transform)  # type: ignore[arg-type]
-    result = run_load(lambda v: build_plan(config, v), runner, LoadOptions(progress=False),
-                      rejects_dir=rejects_folder(settings.paths.home, dataset))
+    model = read_model(runner)
+    config = delta_config(model, delta.interactions, delta.follows, delta.features)
+    known = known_ids(runner, model)
+    result = run_load(lambda v: delta_plan(config, model, known, v), runner, LoadOptions(progress=False),
+                      rejects_dir=rejects_folder(settings.paths.home, model.dataset))
     return summary_lines(result)
+
+
+def known_ids(runner: QueryRunner, model: GraphModel) -> KnownIds:
+    """The graph's user and item ids, streamed (a catalogue holds millions)."""
+    from loaders.csv_generic import KnownIds
+
+    dtype = np.int64 if model.id_type is IdType.INTEGER else object  # as the CSV loader parses them
+
+    def ids(label: str) -> np.ndarray:
+        chunks = [np.asarray([row[0] for row in rows], dtype=dtype)
+                  for rows in runner.stream("load/node_ids", identifiers={"Label": label}, batch_size=100_000)]
+        return np.concatenate(chunks) if chunks else np.asarray([], dtype=dtype)
+
+    return KnownIds(users=ids(model.user_label), items=ids(model.item_label))
 
 
 def refresh(runner: QueryRunner, settings: Settings, config: RefreshConfig, *, store: RunStore | None = None,
@@ -82,7 +111,7 @@ def refresh(runner: QueryRunner, settings: Settings, config: RefreshConfig, *, s
     previous = store.load(config.previous_run) if config.previous_run else store.latest(dataset=model.dataset)
     seconds: dict[str, float] = {}
     started = time.monotonic()
-    lines = load_delta(runner, settings, config.delta, model.dataset) if config.delta else []
+    lines = load_delta(runner, settings, config.delta) if config.delta else []
     seconds["load"] = time.monotonic() - started
     model = read_model(runner)
     metapaths = tuple(parse_metapath(m) for m in config.metapaths) or (default_metapath(model),)
@@ -102,7 +131,7 @@ def refresh(runner: QueryRunner, settings: Settings, config: RefreshConfig, *, s
         "refreshed_from": previous.run_id, "warm_start": vars(warm), "epochs": config.epochs,
         "walk": {"walks_per_node": config.walks_per_node, "walk_length": config.walk_length,
                  "metapaths": [str(m) for m in metapaths]},
-        "delta": str(config.delta.interactions) if config.delta else None}
+        "delta": config.delta.files if config.delta else None}
     run = store.save(previous.method, embeddings, metadata)
     swap = None
     if config.serve:

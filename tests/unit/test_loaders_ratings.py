@@ -118,3 +118,15 @@ def test_the_stated_weight_formula_follows_the_rating_rules(tmp_path: Path, rule
                                                            formula: str) -> None:
     config = CsvConfig(interactions=tmp_path / "ratings.txt", ratings=rules, weight_transform=transform)
     assert config.model().weight_formula == formula
+
+
+@pytest.mark.parametrize("rules", [RatingRules(), RatingRules(Aggregate.MAX, positive_threshold=3.5, scale_max=5),
+                                   RatingRules(Aggregate.LAST, scale_max=10)])
+def test_recorded_rules_read_back_as_loaded(rules: RatingRules) -> None:
+    assert RatingRules.from_options(rules.options()) == rules
+    assert RatingRules.from_options({}) == RatingRules()  # a graph loaded before the rules were recorded
+
+
+def test_only_a_delta_into_a_loaded_graph_may_leave_out_interactions(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="give the interactions file"):
+        csv_generic.build_plan(CsvConfig(interactions=None), Validation(tmp_path / "r"))
