@@ -98,7 +98,8 @@ def load_kuairec(
 @app.command("csv")
 @one_line_errors
 def load_csv(
-    interactions: Path = typer.Option(..., "--interactions", help="CSV of (user, item[, weight][, timestamp]); no weight: each row weighs 1."),
+    interactions: Path = typer.Option(..., "--interactions",
+                                      help="CSV of (user, item[, weight][, timestamp]); no weight: each row is 1."),
     follows: Path | None = typer.Option(None, "--follows", help="CSV of (user, followed user)."),
     features: Path | None = typer.Option(None, "--features", help="CSV of (item, feature)."),
     dataset: str = typer.Option("csv", help="Dataset name recorded on the :Dataset node and naming the rejects "
