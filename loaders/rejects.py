@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loaders.reading import raw_lines
+from loaders.lines import raw_lines
 from mp2v.errors import InputError
 
 

@@ -12,7 +12,7 @@ import pytest
 from loaders import LoadResult, kuairec, lastfm
 from loaders.csv_generic import CsvConfig
 from loaders.csv_generic import build_plan as csv_plan
-from loaders.reading import raw_lines
+from loaders.lines import raw_lines
 from loaders.rejects import RejectPolicy, Validation
 from loaders.summary import summary_lines
 from mp2v.errors import InputError
