@@ -29,6 +29,9 @@ def delta_config(model: GraphModel, interactions: Path | None, follows: Path | N
         raise ConfigError(f"dataset {model.dataset!r} was loaded by `mp2v load {loader}`, and a refresh's delta "
                           "files are generic CSV: load the day's files with that loader, then run `mp2v refresh` "
                           "without --interactions (walk, train warm, swap)")
+    if features is not None and model.feature_label is None:
+        raise ConfigError(f"dataset {model.dataset!r} was loaded without features, so a delta cannot add them: "
+                          "load the catalogue's features with `mp2v load csv --features` first")
     defaults = CsvLabels()
     labels = CsvLabels(user=model.user_label, item=model.item_label, interaction=model.interaction_type,
                        follow=model.follow_type, feature=model.feature_label or defaults.feature,

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from loaders import LoadOptions, run_load
+from loaders.csv_delta import delta_config
 from loaders.csv_generic import CsvConfig, CsvLabels, build_plan
 from loaders.ratings import Aggregate, RatingRules
 from mp2v.config import ProjectPaths, Settings, load_settings
@@ -99,5 +100,8 @@ def test_refresh_refuses_other_loaders_and_empty_deltas(db: QueryRunner, setting
     db.write("model/write_dataset", {"properties": lastfm.to_properties()})
     with pytest.raises(ConfigError, match=r"loaded by `mp2v load lastfm`.*without --interactions"):
         load_delta(db, settings, DeltaFiles(_write(tmp_path / "day.csv", "user,item\n1,2\n")))
+    plain = GraphModel(dataset="plain", options={"weight_transform": "raw"})
+    with pytest.raises(ConfigError, match="loaded without features, so a delta cannot add them"):
+        delta_config(plain, None, features=tmp_path / "g.csv")
     with pytest.raises(ConfigError, match="a delta needs at least one file"):
         DeltaFiles()
