@@ -8,11 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 from loaders import LoadOptions, run_load
 from loaders.csv_delta import delta_config
 from loaders.csv_generic import CsvConfig, CsvLabels, build_plan
 from loaders.ratings import Aggregate, RatingRules
+from mp2v.cli.main import app
 from mp2v.config import ProjectPaths, Settings, load_settings
 from mp2v.db.admin import graph_stats
 from mp2v.db.runner import QueryRunner
@@ -105,3 +107,19 @@ def test_refresh_refuses_other_loaders_and_empty_deltas(db: QueryRunner, setting
         delta_config(plain, None, features=tmp_path / "g.csv")
     with pytest.raises(ConfigError, match="a delta needs at least one file"):
         DeltaFiles()
+
+
+def test_cli_refresh_with_a_day_of_follows(db: QueryRunner, neo4j_backend: Backend, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    connection = neo4j_backend.settings
+    for name, value in (("NEO4J_URI", connection.uri), ("NEO4J_USERNAME", connection.username),
+                        ("NEO4J_PASSWORD", connection.password), ("MP2V_HOME", str(tmp_path / "home"))):
+        monkeypatch.setenv(name, value)
+    model = _base(db, tmp_path)
+    _previous_run(load_settings(), model)
+    day = _write(tmp_path / "day-f.csv", "user,follows\ncid,ann\n")
+    answer = CliRunner().invoke(app, ["refresh", "--follows", str(day), "--no-serve", "--walks-per-node", "2",
+                                      "--walk-length", "6"])
+    assert answer.exit_code == 0, answer.output
+    assert "day-f.csv" in answer.output and "new run" in answer.output
+    assert graph_stats(db, with_degrees=False).relationships["FOLLOWS"] == 2
