@@ -173,11 +173,10 @@ def build_plan(config: CsvConfig, validation: Validation, known: KnownIds | None
                                              "merge_interactions"))
     elif known is None:
         raise ConfigError("give the interactions file (--interactions): it names the dataset's users and items")
-    where = f"no row in {config.interactions.name}" if config.interactions else "not"
     if known is not None:  # ids the follows and features files may name: the file's and the graph's
         listed_users, users, items = (np.union1d(listed_users, known.users), np.union1d(users, known.users),
                                       np.union1d(items, known.items))
-        where += " nor in the graph" if config.interactions else " in the graph"
+    where = _looked_in(config.interactions, known is not None)
     notes: list[str] = []
     if config.follows is None:
         notes.append(f"follows: no --follows file given, no {labels.follow} loaded")
@@ -201,6 +200,13 @@ def build_plan(config: CsvConfig, validation: Validation, known: KnownIds | None
                                              replace_for=features["start"].drop_duplicates().to_numpy()))
     return GraphPlan(model=config.model(), nodes=nodes, relationships=relationships, files=files, notes=notes,
                      structural_options=("id_type", "symmetric_follows", "aggregate", "positive_threshold"))
+
+
+def _looked_in(interactions: Path | None, graph: bool) -> str:
+    """Where an unknown id of a follow or feature row was looked for."""
+    if interactions is None:
+        return "not in the graph"
+    return f"no row in {interactions.name}" + (" nor in the graph" if graph else "")
 
 
 def _ids(check: RowChecker, config: CsvConfig, column: str) -> np.ndarray:
