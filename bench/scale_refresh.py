@@ -10,7 +10,10 @@ bulk-loaded, walked and trained from scratch (the previous run) and served under
   answered are counted);
 * the delta is loaded a second time and the relationship count must not change (idempotence);
 * a full retrain walks the same graph and trains from scratch (``EPOCHS``, the study's setting);
-* all three runs are judged on the test set (Recall@20 / NDCG@20, up to 2,000 sampled users).
+* all three runs are judged on the test set (Recall@20 / NDCG@20, up to 2,000 sampled users);
+* the warm epoch is repeated at each learning rate of ``WARM_ALPHAS`` from the same walks and judged on the
+  held-out rows of up to 2,000 other users (validation: the judged users' rows are never read for it); the
+  best is judged once on the test users.
 
 It WIPES the database of the local server it uses; run it with ``--wipe`` on a private home and port::
 
@@ -39,6 +42,9 @@ RESULTS = Path(__file__).resolve().parents[1] / "results"
 #: Epochs of the warm-started refresh (the full retrain runs the study's EPOCHS from scratch).
 WARM_EPOCHS = 1
 WARM = f"refresh (warm, {WARM_EPOCHS} epoch(s))"
+#: Learning rates of the warm epoch compared on validation users (the refresh's default, RefreshConfig.alpha,
+#: is the one this comparison chose; 0.025 is a full run's).
+WARM_ALPHAS = (0.025, 0.01, 0.005, 0.0025, 0.001, 0.0005, 0.00025)
 FULL = f"full retrain ({EPOCHS} epochs)"
 
 
@@ -75,7 +81,7 @@ def write_part(part: tuple[np.ndarray, np.ndarray, np.ndarray], path: Path) -> P
     return path
 
 
-def judge(run: Any, parts: dict[str, Any], shape: tuple[int, int], users: np.ndarray) -> dict[str, float]:
+def judge(embeddings: Any, parts: dict[str, Any], shape: tuple[int, int], users: np.ndarray) -> dict[str, float]:
     from mp2v.evaluation.metrics import evaluate_topk
     from mp2v.evaluation.ranking import top_k_batched
     from mp2v.models.mp2v import AlignedScores
@@ -87,7 +93,7 @@ def judge(run: Any, parts: dict[str, Any], shape: tuple[int, int], users: np.nda
 
     train = (matrix("base") + matrix("delta")).tocsr()
     truth = matrix("test")
-    scores = AlignedScores(run.embeddings, ScoringRule.DOT, np.arange(1, shape[0] + 1), np.arange(1, shape[1] + 1),
+    scores = AlignedScores(embeddings, ScoringRule.DOT, np.arange(1, shape[0] + 1), np.arange(1, shape[1] + 1),
                            train)
     topk = top_k_batched(scores, users, K, exclude=train, batch_size=256)
     report = evaluate_topk(topk, truth[users], (K,))
@@ -106,6 +112,7 @@ def main(argv: list[str] | None = None) -> None:
     from mp2v.ops.server import start_local
     from mp2v.serving.live import LiveServer, serve_and_swap
     from mp2v.training import gensim_sgns
+    from mp2v.training.warm_start import warm_train
     from mp2v.types import ScoringRule
     from mp2v.walks.config import WalkConfig
     from mp2v.walks.run import default_metapath, run_walks
@@ -184,6 +191,7 @@ def main(argv: list[str] | None = None) -> None:
             for thread in clients:
                 thread.join()
         out["refresh_seconds"] = {k: round(v, 2) for k, v in result.seconds.items()}
+        out["refresh_alpha"] = result.run.metadata["alpha"]
         out["warm_start"] = vars(result.warm)
         out["during_swap"] = {"queries": sum(answered.values()), "errors": len(errors),
                               "first_error": errors[0] if errors else "",
@@ -194,24 +202,44 @@ def main(argv: list[str] | None = None) -> None:
         out["idempotent_reload"] = {"relationships_before": before,
                                     "relationships_after": graph_stats(runner, with_degrees=False).relationships}
         full, out["full_retrain_seconds"] = walk_and_train(runner, "full")
-    judged = np.flatnonzero(np.bincount(parts["test"][0], minlength=shape[0]) > 0)
-    judged = np.sort(np.random.default_rng(0).choice(judged, min(2_000, judged.size), replace=False))
-    out["quality"] = {name: judge(run, parts, shape, judged) for name, run in
+        model = read_model(runner)
+    tested = np.flatnonzero(np.bincount(parts["test"][0], minlength=shape[0]) > 0)
+    judged = np.sort(np.random.default_rng(0).choice(tested, min(2_000, tested.size), replace=False))
+    others = np.setdiff1d(tested, judged)
+    validation = np.sort(np.random.default_rng(1).choice(others, min(2_000, others.size), replace=False))
+    out["quality"] = {name: judge(run.embeddings, parts, shape, judged) for name, run in
                       (("previous (base only)", previous), (WARM, result.run), (FULL, full))}
+    warm: dict[float, Any] = {}
+    for alpha in WARM_ALPHAS:
+        train = gensim_sgns.TrainConfig(dimensions=DIMENSIONS, epochs=WARM_EPOCHS, alpha=alpha,
+                                        min_alpha=min(gensim_sgns.TrainConfig.min_alpha, alpha))
+        trained, _ = warm_train(folder / "refresh.txt", train, previous.embeddings, model)
+        warm[alpha] = Embeddings.from_tokens(*gensim_sgns.input_vectors(trained.model), model)
+    out["warm_alpha_validation"] = {str(alpha): judge(vectors, parts, shape, validation)
+                                    for alpha, vectors in warm.items()}
+    chosen = max(WARM_ALPHAS, key=lambda a: sum(out["warm_alpha_validation"][str(a)].values()))
+    out["warm_alpha_chosen"] = chosen
+    out["quality"][f"refresh, warm alpha {chosen:g} (chosen on validation)"] = judge(warm[chosen], parts, shape,
+                                                                                    judged)
     write_json(args.results / "scale_refresh.json", out)
     print(markdown(out))
 
 
 def markdown(out: dict[str, Any]) -> str:
-    rows = ((f"refresh (load + walk + warm train {WARM_EPOCHS} epoch(s) + serve + swap)", WARM,
-             out["refresh_seconds"]["total"]),
+    warm = f"refresh (load + walk + warm train {WARM_EPOCHS} epoch(s) at {out['refresh_alpha']:g} + serve + swap)"
+    chosen = f"refresh, warm alpha {out['warm_alpha_chosen']:g} (chosen on validation)"
+    rows = ((warm, WARM, out["refresh_seconds"]["total"]),
             (f"full retrain (walk + train {EPOCHS} epochs, no serve)", FULL, out["full_retrain_seconds"]),
-            ("previous run (base only, no delta)", "previous (base only)", None))
+            ("previous run (base only, no delta)", "previous (base only)", None),
+            (chosen, chosen, None))
     lines = ["| run | seconds | Recall@20 | NDCG@20 |", "|---|---:|---:|---:|"]
     for title, key, seconds in rows:
         figures = out["quality"][key]
         shown = f"{seconds:,.1f}" if seconds is not None else "-"
         lines.append(f"| {title} | {shown} | {figures['recall@20']:.4f} | {figures['ndcg@20']:.4f} |")
+    lines += ["", "| warm learning rate | validation Recall@20 | NDCG@20 |", "|---:|---:|---:|"]
+    lines += [f"| {alpha} | {figures['recall@20']:.4f} | {figures['ndcg@20']:.4f} |"
+              for alpha, figures in out["warm_alpha_validation"].items()]
     return "\n".join(lines)
 
 

@@ -20,6 +20,8 @@ def refresh_command(
     previous_run: str | None = typer.Option(None, "--run", help="Run to start from (default: the dataset's latest)."),
     alias: str = typer.Option("live", help="Served alias to swap (slots <alias>_a / <alias>_b)."),
     epochs: int = typer.Option(1, min=1, help="Warm-start epochs (a full retrain uses more)."),
+    alpha: float = typer.Option(RefreshConfig.alpha, min=0.0001,
+                                help="Learning rate of the warm epochs (chosen on validation: docs/scale.md)."),
     walks_per_node: int = typer.Option(5, min=1), walk_length: int = typer.Option(20, min=2),
     metapath: list[str] = typer.Option(None, "--metapath", "-m", help="Default: the dataset's user-item path."),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the new run and swap the alias to it."),
@@ -27,7 +29,7 @@ def refresh_command(
     """Load a delta idempotently, walk, train from the previous run's vectors, and swap the served run."""
     current = settings()
     delta = DeltaFiles(interactions, follows, features) if interactions or follows or features else None
-    config = RefreshConfig(delta=delta, previous_run=previous_run, alias=alias, epochs=epochs,
+    config = RefreshConfig(delta=delta, previous_run=previous_run, alias=alias, epochs=epochs, alpha=alpha,
                            walks_per_node=walks_per_node, walk_length=walk_length,
                            metapaths=tuple(metapath or ()), serve=serve)
     with runner(current) as checked:

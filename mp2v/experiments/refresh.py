@@ -60,6 +60,10 @@ class RefreshConfig:
     previous_run: str | None = None
     alias: str = "live"
     epochs: int = 1
+    #: Learning rate of the warm epochs (falling linearly to ``min(0.0001, alpha)``). A full run starts at
+    #: 0.025, which moves converged vectors too far in one epoch: 0.0025 was chosen on validation users at
+    #: 10^6 interactions (bench/scale_refresh.py, docs/scale.md).
+    alpha: float = 0.0025
     walks_per_node: int = 5
     walk_length: int = 20
     metapaths: tuple[str, ...] = ()
@@ -121,14 +125,15 @@ def refresh(runner: QueryRunner, settings: Settings, config: RefreshConfig, *, s
     run_walks(runner, walk, target, progress=False)
     seconds["walk"] = time.monotonic() - begin
     begin = time.monotonic()
-    train = TrainConfig(dimensions=previous.embeddings.dimensions, epochs=config.epochs)
+    train = TrainConfig(dimensions=previous.embeddings.dimensions, epochs=config.epochs, alpha=config.alpha,
+                        min_alpha=min(TrainConfig.min_alpha, config.alpha))
     result, warm = warm_train(target, train, previous.embeddings, model)
     tokens, inputs, outputs = input_vectors(result.model)
     embeddings = Embeddings.from_tokens(tokens, inputs, outputs, model)
     seconds["train"] = time.monotonic() - begin
     metadata: dict[str, Any] = {
         "dataset": model.dataset, "scoring": previous.metadata.get("scoring", "dot"),
-        "refreshed_from": previous.run_id, "warm_start": vars(warm), "epochs": config.epochs,
+        "refreshed_from": previous.run_id, "warm_start": vars(warm), "epochs": config.epochs, "alpha": config.alpha,
         "walk": {"walks_per_node": config.walks_per_node, "walk_length": config.walk_length,
                  "metapaths": [str(m) for m in metapaths]},
         "delta": config.delta.files if config.delta else None}

@@ -119,7 +119,9 @@ def test_cli_refresh_with_a_day_of_follows(db: QueryRunner, neo4j_backend: Backe
     _previous_run(load_settings(), model)
     day = _write(tmp_path / "day-f.csv", "user,follows\ncid,ann\n")
     answer = CliRunner().invoke(app, ["refresh", "--follows", str(day), "--no-serve", "--walks-per-node", "2",
-                                      "--walk-length", "6"])
+                                      "--walk-length", "6", "--alpha", "0.005"])
     assert answer.exit_code == 0, answer.output
     assert "day-f.csv" in answer.output and "new run" in answer.output
+    refreshed = RunStore(tmp_path / "home" / "runs").latest(dataset="songs")
+    assert refreshed.metadata["alpha"] == 0.005 and refreshed.metadata["delta"] == [str(day)]
     assert graph_stats(db, with_degrees=False).relationships["FOLLOWS"] == 2
