@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
     from mp2v.db.admin import graph_stats
     from mp2v.db.check import connect
     from mp2v.embeddings.store import Embeddings, RunStore
-    from mp2v.experiments.refresh import DeltaFiles, RefreshConfig, load_delta, refresh
+    from mp2v.experiments.refresh import DeltaFiles, RefreshConfig, load_delta, refresh, warm_train_config
     from mp2v.graph.model import read_model
     from mp2v.ops.server import start_local
     from mp2v.serving.live import LiveServer, serve_and_swap
@@ -211,8 +211,7 @@ def main(argv: list[str] | None = None) -> None:
                       (("previous (base only)", previous), (WARM, result.run), (FULL, full))}
     warm: dict[float, Any] = {}
     for alpha in WARM_ALPHAS:
-        train = gensim_sgns.TrainConfig(dimensions=DIMENSIONS, epochs=WARM_EPOCHS, alpha=alpha,
-                                        min_alpha=min(gensim_sgns.TrainConfig.min_alpha, alpha))
+        train = warm_train_config(DIMENSIONS, WARM_EPOCHS, alpha)
         trained, _ = warm_train(folder / "refresh.txt", train, previous.embeddings, model)
         warm[alpha] = Embeddings.from_tokens(*gensim_sgns.input_vectors(trained.model), model)
     out["warm_alpha_validation"] = {str(alpha): judge(vectors, parts, shape, validation)

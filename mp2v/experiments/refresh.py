@@ -69,6 +69,15 @@ class RefreshConfig:
     metapaths: tuple[str, ...] = ()
     serve: bool = True
 
+    def __post_init__(self) -> None:
+        # Checked before the delta is loaded or the graph walked, not when the warm training starts.
+        warm_train_config(1, self.epochs, self.alpha)
+
+
+def warm_train_config(dimensions: int, epochs: int, alpha: float) -> TrainConfig:
+    """The warm epochs' skip-gram settings: a full run's, starting at ``alpha``."""
+    return TrainConfig(dimensions=dimensions, epochs=epochs, alpha=alpha, min_alpha=min(TrainConfig.min_alpha, alpha))
+
 
 @dataclass
 class RefreshResult:
@@ -125,8 +134,7 @@ def refresh(runner: QueryRunner, settings: Settings, config: RefreshConfig, *, s
     run_walks(runner, walk, target, progress=False)
     seconds["walk"] = time.monotonic() - begin
     begin = time.monotonic()
-    train = TrainConfig(dimensions=previous.embeddings.dimensions, epochs=config.epochs, alpha=config.alpha,
-                        min_alpha=min(TrainConfig.min_alpha, config.alpha))
+    train = warm_train_config(previous.embeddings.dimensions, config.epochs, config.alpha)
     result, warm = warm_train(target, train, previous.embeddings, model)
     tokens, inputs, outputs = input_vectors(result.model)
     embeddings = Embeddings.from_tokens(tokens, inputs, outputs, model)

@@ -107,6 +107,8 @@ def test_refresh_refuses_other_loaders_and_empty_deltas(db: QueryRunner, setting
         delta_config(plain, None, features=tmp_path / "g.csv")
     with pytest.raises(ConfigError, match="a delta needs at least one file"):
         DeltaFiles()
+    with pytest.raises(ConfigError, match=r"alpha 0 \(must be > 0\)"):
+        RefreshConfig(delta=None, alpha=0)
 
 
 def test_cli_refresh_with_a_day_of_follows(db: QueryRunner, neo4j_backend: Backend, tmp_path: Path,
