@@ -12,6 +12,7 @@ from loaders import csv_generic, kuairec, lastfm
 from loaders.pipeline import LoadOptions, PlanBuilder, rejects_folder, run_load
 from loaders.ratings import Aggregate, RatingRules
 from loaders.summary import summary_lines
+from mp2v.cli import csv_options
 from mp2v.cli.common import echo, one_line_errors, runner, settings
 from mp2v.common.slugs import check_slug
 from mp2v.types import IdType
@@ -104,22 +105,16 @@ def load_csv(
     features: Path | None = typer.Option(None, "--features", help="CSV of (item, feature)."),
     dataset: str = typer.Option("csv", help="Dataset name recorded on the :Dataset node and naming the rejects "
                                 "folder: 1-64 letters, digits, '-' or '_'."),
-    delimiter: str = typer.Option(",", help="Field delimiter ('\\t' or 'tab' for tabs, 'whitespace' for runs of "
-                                  "spaces/tabs)."),
-    header: bool = typer.Option(True, "--header/--no-header", help="--no-header: line 1 is data; columns are "
-                                "positions 1, 2, ... (interactions: user 1, item 2, weight 3)."),
+    delimiter: str = csv_options.DELIMITER, header: bool = csv_options.HEADER,
     symmetric_follows: bool = typer.Option(False, help="Load every follows/trust edge in both directions."),
     aggregate: Aggregate = typer.Option(Aggregate.SUM, help="Repeated (user, item) rows: sum, mean, last or max."),
     rating_max: float | None = typer.Option(None, help="Top of the rating scale: merged values are capped at it."),
     positive_threshold: float | None = typer.Option(None, help="Pairs whose merged value is below this are not "
                                                     "positives (not loaded); default: every row is one."),
-    encoding: str = typer.Option("utf-8", help="Encoding of all files."),
-    user_col: str = typer.Option("user"), item_col: str = typer.Option("item"),
-    weight_col: str = typer.Option("weight", help="Default 'weight': when absent, every row weighs 1."),
-    timestamp_col: str | None = typer.Option(None, help="Timestamp column (default: 'timestamp' if present)."),
-    follower_col: str = typer.Option("user", help="Follows file: the following user."),
-    followed_col: str = typer.Option("follows", help="Follows file: the followed user."),
-    feature_col: str = typer.Option("feature", help="Features file: the feature column."),
+    encoding: str = csv_options.ENCODING, user_col: str = csv_options.USER_COL, item_col: str = csv_options.ITEM_COL,
+    weight_col: str = csv_options.WEIGHT_COL, timestamp_col: str | None = csv_options.TIMESTAMP_COL,
+    follower_col: str = csv_options.FOLLOWER_COL, followed_col: str = csv_options.FOLLOWED_COL,
+    feature_col: str = csv_options.FEATURE_COL,
     id_type: IdType = typer.Option(IdType.INTEGER, help="Node ids are integers (default) or strings."),
     weight_transform: WeightTransform = typer.Option(WeightTransform.raw, help="weight = w, log1p(w), or 1."),
     user_label: str = typer.Option("User"), item_label: str = typer.Option("Item"),
@@ -132,8 +127,8 @@ def load_csv(
     check_slug(dataset, "--dataset")  # it names the rejects folder: never a path
     config = csv_generic.CsvConfig(
         interactions=interactions, follows=follows, features=features, dataset=dataset,
-        columns=csv_generic.CsvColumns(user=user_col, item=item_col, weight=weight_col, timestamp=timestamp_col,
-                                       follower=follower_col, followed=followed_col, feature=feature_col),
+        columns=csv_options.csv_columns(user_col, item_col, weight_col, timestamp_col, follower_col, followed_col,
+                                        feature_col),
         labels=csv_generic.CsvLabels(user=user_label, item=item_label, interaction=interaction_type,
                                      follow=follow_type, feature=feature_label, has_feature=feature_type),
         delimiter=delimiter, encoding=encoding, id_type=id_type, header=header,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from mp2v.cli import csv_options
 from mp2v.cli.common import echo, one_line_errors, runner, settings
 from mp2v.experiments.refresh import DeltaFiles, RefreshConfig, refresh
 
@@ -25,10 +26,19 @@ def refresh_command(
     walks_per_node: int = typer.Option(5, min=1), walk_length: int = typer.Option(20, min=2),
     metapath: list[str] = typer.Option(None, "--metapath", "-m", help="Default: the dataset's user-item path."),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the new run and swap the alias to it."),
+    delimiter: str = csv_options.DELIMITER, header: bool = csv_options.HEADER, encoding: str = csv_options.ENCODING,
+    user_col: str = csv_options.USER_COL, item_col: str = csv_options.ITEM_COL,
+    weight_col: str = csv_options.WEIGHT_COL, timestamp_col: str | None = csv_options.TIMESTAMP_COL,
+    follower_col: str = csv_options.FOLLOWER_COL, followed_col: str = csv_options.FOLLOWED_COL,
+    feature_col: str = csv_options.FEATURE_COL,
 ) -> None:
-    """Load a delta idempotently, walk, train from the previous run's vectors, and swap the served run."""
+    """Load a delta idempotently, walk, train from the previous run's vectors, and swap the served run. The
+    delta's files are read with the reading options of `mp2v load csv` (columns, delimiter, header, encoding)."""
     current = settings()
-    delta = DeltaFiles(interactions, follows, features) if interactions or follows or features else None
+    columns = csv_options.csv_columns(user_col, item_col, weight_col, timestamp_col, follower_col, followed_col,
+                                      feature_col)
+    delta = (DeltaFiles(interactions, follows, features, columns, delimiter, header, encoding)
+             if interactions or follows or features else None)
     config = RefreshConfig(delta=delta, previous_run=previous_run, alias=alias, epochs=epochs, alpha=alpha,
                            walks_per_node=walks_per_node, walk_length=walk_length,
                            metapaths=tuple(metapath or ()), serve=serve)

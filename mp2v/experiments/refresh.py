@@ -32,17 +32,21 @@ from mp2v.walks.config import WalkConfig
 from mp2v.walks.run import default_metapath, run_walks
 
 if TYPE_CHECKING:
-    from loaders.csv_generic import KnownIds
+    from loaders.csv_generic import CsvColumns, KnownIds
 
 
 @dataclass(frozen=True)
 class DeltaFiles:
-    """The day's files in the generic CSV format with its default column names (``mp2v load csv --help``),
-    read with the labels, id type, weights and ratings rules the dataset was loaded with."""
+    """The day's files in the generic CSV format and how to read them (``mp2v load csv --help``; None: the
+    default columns), loaded with the labels, id type, weights and ratings rules the dataset was loaded with."""
 
     interactions: Path | None = None
     follows: Path | None = None
     features: Path | None = None
+    columns: CsvColumns | None = None
+    delimiter: str = ","
+    header: bool = True
+    encoding: str = "utf-8"
 
     def __post_init__(self) -> None:
         if not self.files:
@@ -95,7 +99,8 @@ def load_delta(runner: QueryRunner, settings: Settings, delta: DeltaFiles) -> li
     from loaders.summary import summary_lines
 
     model = read_model(runner)
-    config = delta_config(model, delta.interactions, delta.follows, delta.features)
+    config = delta_config(model, delta.interactions, delta.follows, delta.features, columns=delta.columns,
+                          delimiter=delta.delimiter, header=delta.header, encoding=delta.encoding)
     known = known_ids(runner, model)
     result = run_load(lambda v: delta_plan(config, model, known, v), runner, LoadOptions(progress=False),
                       rejects_dir=rejects_folder(settings.paths.home, model.dataset))

@@ -111,7 +111,7 @@ def test_refresh_refuses_other_loaders_and_empty_deltas(db: QueryRunner, setting
         RefreshConfig(delta=None, alpha=0)
 
 
-def test_cli_refresh_with_a_day_of_follows(db: QueryRunner, neo4j_backend: Backend, tmp_path: Path,
+def test_cli_refresh_with_a_day_of_follows_in_its_own_columns(db: QueryRunner, neo4j_backend: Backend, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     connection = neo4j_backend.settings
     for name, value in (("NEO4J_URI", connection.uri), ("NEO4J_USERNAME", connection.username),
@@ -119,9 +119,10 @@ def test_cli_refresh_with_a_day_of_follows(db: QueryRunner, neo4j_backend: Backe
         monkeypatch.setenv(name, value)
     model = _base(db, tmp_path)
     _previous_run(load_settings(), model)
-    day = _write(tmp_path / "day-f.csv", "user,follows\ncid,ann\n")
+    day = _write(tmp_path / "day-f.csv", "fan;idol\ncid;ann\n")  # read with load csv's reading options
     answer = CliRunner().invoke(app, ["refresh", "--follows", str(day), "--no-serve", "--walks-per-node", "2",
-                                      "--walk-length", "6", "--alpha", "0.005"])
+                                      "--walk-length", "6", "--alpha", "0.005", "--delimiter", ";",
+                                      "--follower-col", "fan", "--followed-col", "idol"])
     assert answer.exit_code == 0, answer.output
     assert "day-f.csv" in answer.output and "new run" in answer.output
     refreshed = RunStore(tmp_path / "home" / "runs").latest(dataset="songs")
