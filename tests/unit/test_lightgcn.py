@@ -16,14 +16,8 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
 from mp2v.errors import ConfigError, EvaluationError
-from mp2v.models.lightgcn import (
-    MISSING_TORCH,
-    LightGCN,
-    LightGCNParams,
-    NegativeSampler,
-    normalized_adjacency,
-    propagate,
-)
+from mp2v.models.graph_convolution import MISSING_TORCH, normalized_adjacency, propagate
+from mp2v.models.lightgcn import LightGCN, LightGCNParams, NegativeSampler
 from mp2v.training.torch_options import torch_available
 
 N_USERS, N_ITEMS = 40, 20  # users 0-19 use items 0-9, users 20-39 items 10-19; item 19 is never played
