@@ -25,7 +25,8 @@ from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 
 from mp2v.config import LOCAL_USERNAME, Neo4jSettings
 from mp2v.errors import ServerError
-from mp2v.ops.image import ENGINE_HINT, IMAGE_TAG, docker_engine_answers, image_exists
+from mp2v.ops.docker_cli import ENGINE_HINT, docker_engine_answers, image_exists
+from mp2v.ops.image import IMAGE_TAG
 
 # The Ryuk reaper image cannot be pulled without a registry. testcontainers reads this variable lazily (at the
 # first container start); start_container also sets the parsed flag in case it was read earlier.
