@@ -28,7 +28,7 @@ import numpy as np
 
 from mp2v.common.files import atomic_path
 from mp2v.common.tables import markdown_table
-from mp2v.config import checkout_root, load_settings
+from mp2v.config import Settings, checkout_root, load_settings
 from mp2v.db.runner import QueryRunner
 from mp2v.evaluation.results import MethodResult
 from mp2v.evaluation.significance import paired_comparison
@@ -50,6 +50,16 @@ def cached_result(bench: Benchmark, results: dict[str, Any], name: str) -> Metho
         raise SystemExit(f"the cached test result of {name!r} is missing or for other settings: run the "
                          f"benchmark command recorded in the results file ({results['command']}) first")
     return found
+
+
+def results_benchmark(runner: QueryRunner, settings: Settings, config: BenchmarkConfig, path: Path,
+                      results: dict[str, Any]) -> Benchmark:
+    """The benchmark that wrote the results file ``path``, on the database that holds its dataset."""
+    loaded = read_model(runner).dataset  # checked before the benchmark marks a split on the graph
+    if loaded != results.get("dataset"):
+        raise SystemExit(f"{path} is a {results.get('dataset')} table but the database holds "
+                         f"{loaded}: point MP2V_HOME / MP2V_BOLT_PORT at the one that holds it")
+    return Benchmark(runner, settings, config, log=lambda _: None)
 
 
 def quartile_groups(values: np.ndarray) -> list[tuple[str, np.ndarray]]:
@@ -111,6 +121,18 @@ def breakdown(bench: Benchmark, results: dict[str, Any], model_name: str, agains
         markdown_table(decile_rows), ""])
 
 
+def write_report(results_path: Path, suffix: str, title: str, note: str, body: str, module: str,
+                 argv: list[str] | None, started: float) -> None:
+    """``results/<results name>-<suffix>.md`` (atomically): the title, the command and ``note``, then ``body``."""
+    command = f"python -m {module} " + " ".join(argv if argv is not None else sys.argv[1:])
+    target = (checkout_root() or Path.cwd()) / "results" / f"{results_path.stem}-{suffix}.md"
+    header = (f"# {title}: {results_path.stem}\n\nProduced by `{command}` on {time.strftime('%Y-%m-%d')} in "
+              f"{time.monotonic() - started:.0f} s {note}\n\n")
+    with atomic_path(target) as temporary:
+        temporary.write_text(header + body.rstrip("\n") + "\n")
+    print(f"wrote {target}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("results", type=Path, help="a benchmark's results JSON")
@@ -130,21 +152,11 @@ def main(argv: list[str] | None = None) -> None:
                          "the --protocol, --min-interactions and --test-fraction its benchmark command used")
     settings = load_settings()
     with QueryRunner(settings.neo4j) as runner:
-        loaded = read_model(runner).dataset  # checked before the benchmark marks a split on the graph
-        if loaded != results.get("dataset"):
-            raise SystemExit(f"{args.results} is a {results.get('dataset')} table but the database holds "
-                             f"{loaded}: point MP2V_HOME / MP2V_BOLT_PORT at the one that holds it")
-        bench = Benchmark(runner, settings, config, log=lambda _: None)
+        bench = results_benchmark(runner, settings, config, args.results, results)
         body = breakdown(bench, results, args.model, args.against)
-    command = "python -m bench.gap_breakdown " + " ".join(argv if argv is not None else sys.argv[1:])
-    target = (checkout_root() or Path.cwd()) / "results" / f"{args.results.stem}-breakdown.md"
-    header = (f"# Where {args.model} wins and loses against {args.against}: {args.results.stem}\n\n"
-              f"Produced by `{command}` on {time.strftime('%Y-%m-%d')} in {time.monotonic() - started:.0f} s "
-              "from the benchmark's cached test results (nothing refitted). Paired per-user Wilcoxon tests; "
-              "difference = first − second.\n\n")
-    with atomic_path(target) as temporary:
-        temporary.write_text(header + body)
-    print(f"wrote {target}")
+    write_report(args.results, "breakdown", f"Where {args.model} wins and loses against {args.against}",
+                 "from the benchmark's cached test results (nothing refitted). Paired per-user Wilcoxon tests; "
+                 "difference = first − second.", body, "bench.gap_breakdown", argv, started)
 
 
 if __name__ == "__main__":

@@ -90,13 +90,13 @@ def fair_chart(outcome: BenchmarkOutcome, path: Path) -> Path:
         axis.scatter(xs, ys, marker=marker, label=label)
         points += [(x, y, r.name) for x, y, r in zip(xs, ys, members, strict=True)]
     axis.set_xscale("log")
-    _annotate_apart(figure, axis, points)
     axis.set_xlabel("test-stage fit time, s (log scale; shared 2-core machine)")
     axis.set_ylabel(f"test {metric}")
     axis.set_title(f"{outcome.model.dataset}, {outcome.protocol.name}: quality against fit time")
     axis.grid(alpha=0.3)
     axis.legend(fontsize=8)
     figure.tight_layout()
+    _annotate_apart(figure, axis, points)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as temporary:
         figure.savefig(temporary, dpi=110, format="png")
@@ -105,22 +105,37 @@ def fair_chart(outcome: BenchmarkOutcome, path: Path) -> Path:
 
 
 def _annotate_apart(figure: Any, axis: Any, points: list[tuple[float, float, str]]) -> None:
-    """Name each point, moving a label down in 9-point steps while it would cover one already placed.
+    """Name each point at the nearest free spot (right or left of it, then a line further up or down each time),
+    free meaning the label covers no marker and no label placed before it; a moved label gets a leader line.
 
     Methods of one family often land on the same spot (seed ensembles, the MP2V variants); matplotlib has no
     label placement of its own, and a greedy pass over approximate text boxes is enough for a dozen names.
+    Call it once the layout is final: the boxes are measured in the figure's display coordinates (points).
     """
     axis.autoscale_view()
     scale = 72.0 / figure.dpi  # display pixels -> points
-    placed: list[tuple[float, float, float, float]] = []
-    for x, y, name in sorted(points, key=lambda p: -p[1]):
-        px, py = (v * scale for v in axis.transData.transform((x, y)))
-        width, height, dy = 4.0 * len(name), 8.0, 3.0
-        while any(px < right and px + width > left and py + dy < top and py + dy + height > bottom
-                  for left, bottom, right, top in placed):
-            dy -= 9.0
-        placed.append((px, py + dy, px + width, py + dy + height))
-        axis.annotate(name, (x, y), fontsize=7, xytext=(3, dy), textcoords="offset points")
+    bounds = axis.get_window_extent()
+    left_edge, right_edge = bounds.x0 * scale, bounds.x1 * scale
+    anchors = [tuple(v * scale for v in axis.transData.transform((x, y))) for x, y, _ in points]
+    # The markers themselves (6 points wide): a label may touch its own marker but not cover another.
+    taken = [(px - 3.0, py - 4.0, px + 3.0, py + 3.0) for px, py in anchors]
+
+    def free(box: tuple[float, float, float, float]) -> bool:
+        lo, bo, ro, to = box
+        return lo >= left_edge and ro <= right_edge and not any(
+            lo < r and ro > left and bo < top and to > bottom for left, bottom, r, top in taken)
+
+    for (px, py), (x, y, name) in sorted(zip(anchors, points, strict=True), key=lambda item: -item[1][1]):
+        width, height = 4.0 * len(name), 8.0
+        candidates = [(side, dy) for step in range(12) for dy in dict.fromkeys((3.0 - 9.0 * step, 3.0 + 9.0 * step))
+                      for side in (1, -1)]
+        boxes = [(side, dy, (px + 3.0 if side > 0 else px - 3.0 - width, py + dy)) for side, dy in candidates]
+        side, dy, (lo, bo) = next((c for c in boxes if free((c[2][0], c[2][1], c[2][0] + width, c[2][1] + height))),
+                                  boxes[0])
+        taken.append((lo, bo, lo + width, bo + height))
+        axis.annotate(name, (x, y), fontsize=7, xytext=(3.0 * side, dy), textcoords="offset points",
+                      ha="left" if side > 0 else "right",
+                      arrowprops=None if dy == 3.0 else {"arrowstyle": "-", "lw": 0.5, "color": "0.5"})
 
 
 def fair_section(outcome: BenchmarkOutcome, chart: Path) -> list[str]:
