@@ -1,9 +1,10 @@
 """Validation probes of the skip-gram objective itself, with the project's numba kernel (docs/benchmark.md).
 
 They train on the walks of the fast holdout table's chosen configuration (results/lastfm-fast.md), or with
-``--configuration full`` of the full holdout run's (results/lastfm.md: tag walks, 512 dimensions, 10 negatives,
-20 walks x 5 epochs at alpha 0.0125; random initialisation), with that configuration's settings, three seeds
-each (``--seeds``); the corpus is reused from the benchmark folder or walked once. Validation only::
+``--configuration full`` of the 2026-11-30 full holdout run's (results/lastfm.md then: tag walks, 512
+dimensions, 10 negatives, 20 walks x 5 epochs at alpha 0.0125; random initialisation), with that
+configuration's settings, three seeds each (``--seeds``); the corpus is reused from the benchmark folder or
+walked once. Validation only::
 
     python -m bench.kernel_probes l2 0 0.001 0.01 0.05 --dimensions 256 1024
                     # an L2 penalty on each observed pair's rows, per occurrence (ALS-WR's weighted lambda)
