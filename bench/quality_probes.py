@@ -116,7 +116,7 @@ def probe_pairs(experiment: Experiment, counts: list[int]) -> None:
             print(result_line(f"pairs={count} {label}", validate_scores(experiment, label, scores)), flush=True)
 
 
-def _subsample(matrix: sp.csr_matrix, share: float, seed: int) -> sp.csr_matrix:
+def drop_share(matrix: sp.csr_matrix, share: float, seed: int) -> sp.csr_matrix:
     """``matrix`` without ``share`` of every user's nonzeros (users with one interaction keep it)."""
     rng = np.random.default_rng(seed)
     keep = np.ones(matrix.nnz, bool)
@@ -130,7 +130,7 @@ def _subsample(matrix: sp.csr_matrix, share: float, seed: int) -> sp.csr_matrix:
 
 def probe_growth(experiment: Experiment, counts: list[int]) -> None:
     full = experiment.split.stage(Stage.VALIDATION).train.tocsr()
-    smaller = _subsample(full, 0.2, seed=7)
+    smaller = drop_share(full, 0.2, seed=7)
     print(f"tuning rows {full.nnz:,}; 80 % sample {smaller.nnz:,}", flush=True)
 
     def mp2v(pairs: int) -> MP2V:

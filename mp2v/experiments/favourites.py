@@ -37,7 +37,7 @@ from mp2v.evaluation.split import fingerprint
 from mp2v.evaluation.stages import EvaluationSplit, Stage
 from mp2v.experiments.evaluate import EvaluationConfig, mp2v_specs
 from mp2v.experiments.experiment import Experiment, FittedMethod
-from mp2v.experiments.protocols import InteractionTable, read_interactions
+from mp2v.experiments.protocols import InteractionTable, mark_parts, read_interactions
 from mp2v.experiments.study_common import Log
 from mp2v.graph.model import GraphModel, read_model
 from mp2v.models import make_baseline
@@ -80,15 +80,7 @@ def favourites_split(runner: QueryRunner, model: GraphModel, table: InteractionT
     """The hidden items as the test part of an :class:`EvaluationSplit`, marked on the graph for the walks."""
     prop = "holdout_" + hashlib.sha256(f"favourites seed={seed} test={fingerprint(hidden.test)}".encode()
                                        ).hexdigest()[:12]
-    identifiers = {"User": model.user_label, "Interaction": model.interaction_type, "Item": model.item_label}
-    present = {row["split"]: int(row["count"])
-               for row in runner.read("eval/holdout_counts", {"property": prop}, identifiers=identifiers)}
-    if present != {"test": len(hidden.users)}:
-        records = [{"user": table.user_ids[u].item(), "item": table.item_ids[i].item(), "split": "test"}
-                   for u, i in zip(hidden.users.tolist(), hidden.hidden.tolist(), strict=True)]
-        for start in range(0, len(records), 10_000):
-            runner.write("eval/mark_holdout", {"rows": records[start:start + 10_000], "property": prop},
-                         identifiers=identifiers)
+    mark_parts(runner, model, table.user_ids, table.item_ids, prop, {"test": hidden.test})
     empty = sp.csr_matrix(hidden.test.shape, dtype=np.float32)
     return EvaluationSplit(
         protocol="favourites", dataset=model.dataset, seed=seed, user_ids=table.user_ids, item_ids=table.item_ids,

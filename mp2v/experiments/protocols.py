@@ -198,27 +198,36 @@ def split_property(split: ThreeWaySplit) -> str:
 
 
 def mark_holdout(runner: QueryRunner, model: GraphModel, table: InteractionTable, split: ThreeWaySplit) -> str:
-    """Write the split's held-out edges on its own property and return the property's name.
+    """Write the split's held-out edges on its own property and return the property's name (see
+    :func:`mark_parts`)."""
+    prop = split_property(split)
+    mark_parts(runner, model, table.user_ids, table.item_ids, prop,
+               {"test": split.test, "validation": split.validation})
+    return prop
+
+
+def mark_parts(runner: QueryRunner, model: GraphModel, user_ids: npt.NDArray[Any], item_ids: npt.NDArray[Any],
+               prop: str, parts: dict[str, sp.spmatrix]) -> None:
+    """Mark each part's interactions (rows and columns in ``user_ids`` / ``item_ids`` order) with
+    ``prop = <part name>``, so the walks of a stage can skip the parts it holds out.
 
     Idempotent, and safe when two processes mark the same split: both write the same values (a deadlock
     between them is retried by the driver), and a complete marking is not rewritten. Other splits' properties
     are never touched.
     """
     identifiers = {"User": model.user_label, "Interaction": model.interaction_type, "Item": model.item_label}
-    prop = split_property(split)
-    wanted = {"test": int(split.test.nnz), "validation": int(split.validation.nnz)}
+    wanted = {name: int(part.nnz) for name, part in parts.items()}
     present = {row["split"]: int(row["count"])
                for row in runner.read("eval/holdout_counts", {"property": prop}, identifiers=identifiers)}
     if present == {name: count for name, count in wanted.items() if count}:
-        return prop
-    for name, part in (("test", split.test), ("validation", split.validation)):
+        return
+    for name, part in parts.items():
         rows, cols = part.nonzero()
-        records = [{"user": table.user_ids[r].item(), "item": table.item_ids[c].item(), "split": name}
+        records = [{"user": user_ids[r].item(), "item": item_ids[c].item(), "split": name}
                    for r, c in zip(rows.tolist(), cols.tolist(), strict=True)]
         for start in range(0, len(records), 10_000):
             runner.write("eval/mark_holdout", {"rows": records[start:start + 10_000], "property": prop},
                          identifiers=identifiers)
-    return prop
 
 
 def kuairec_protocol(runner: QueryRunner, model: GraphModel, small_matrix: Path, *, seed: int = 42,
