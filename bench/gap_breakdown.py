@@ -21,6 +21,8 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +62,21 @@ def results_benchmark(runner: QueryRunner, settings: Settings, config: Benchmark
         raise SystemExit(f"{path} is a {results.get('dataset')} table but the database holds "
                          f"{loaded}: point MP2V_HOME / MP2V_BOLT_PORT at the one that holds it")
     return Benchmark(runner, settings, config, log=lambda _: None)
+
+
+@contextmanager
+def holdout_results_benchmark(path: Path, seed: int) -> Iterator[tuple[Benchmark, dict[str, Any]]]:
+    """The default holdout benchmark that wrote the results file ``path``, and its results, with the database
+    open for the block (for the probes that read the holdout split's validation rows)."""
+    results = json.loads(path.read_text())
+    config = BenchmarkConfig(seed=seed)
+    # Results files written before protocols were selectable name none: they are holdout tables.
+    if results.get("protocol", config.protocol.name) != config.protocol.name:
+        raise SystemExit(f"{path} is a {results.get('protocol')} table; this probe reads the default holdout "
+                         f"protocol ({config.protocol.name}), whose validation rows are the tuning split's")
+    settings = load_settings()
+    with QueryRunner(settings.neo4j) as runner:
+        yield results_benchmark(runner, settings, config, path, results), results
 
 
 def quartile_groups(values: np.ndarray) -> list[tuple[str, np.ndarray]]:

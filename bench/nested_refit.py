@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -29,17 +28,15 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from bench.gap_breakdown import METRICS, results_benchmark, write_report
+from bench.gap_breakdown import METRICS, holdout_results_benchmark, write_report
 from bench.quality_probes import drop_share
 from mp2v.common.tables import markdown_table
-from mp2v.config import load_settings
-from mp2v.db.runner import QueryRunner
 from mp2v.evaluation.results import MethodResult
 from mp2v.evaluation.significance import paired_comparison
 from mp2v.evaluation.split import fingerprint
 from mp2v.evaluation.stages import EvaluationSplit, Stage
 from mp2v.experiments.benchmark import methods
-from mp2v.experiments.benchmark.run import Benchmark, BenchmarkConfig
+from mp2v.experiments.benchmark.run import Benchmark
 from mp2v.experiments.experiment import Experiment
 from mp2v.experiments.protocols import mark_parts
 
@@ -138,15 +135,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=42, help="the benchmark's split seed")
     parser.add_argument("--inner-seed", type=int, default=7, help="the seed of the further 20 %% held out")
     args = parser.parse_args(argv)
-    results = json.loads(args.results.read_text())
     started = time.monotonic()
-    config = BenchmarkConfig(seed=args.seed)
-    if results.get("protocol", config.protocol.name) != config.protocol.name:
-        raise SystemExit(f"{args.results} is a {results.get('protocol')} table; this probe reads the default "
-                         f"holdout protocol ({config.protocol.name})")
-    settings = load_settings()
-    with QueryRunner(settings.neo4j) as runner:
-        bench = results_benchmark(runner, settings, config, args.results, results)
+    with holdout_results_benchmark(args.results, args.seed) as (bench, results):
         body = probe(bench, results, args.seeds, args.final_schedule, args.inner_seed)
     write_report(args.results, "nested-refit", "The refit on 25 % more rows, one level down",
                  f"(train minus a further {INNER_SHARE:.0%} of every user's rows, seed {args.inner_seed}, against all "

@@ -21,20 +21,17 @@ explain that reading. Writes ``results/<results name>-refit.md``.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.gap_breakdown import METRICS, cached_result, results_benchmark, write_report
+from bench.gap_breakdown import METRICS, cached_result, holdout_results_benchmark, write_report
 from mp2v.common.tables import markdown_table
-from mp2v.config import load_settings
-from mp2v.db.runner import QueryRunner
 from mp2v.evaluation.results import MethodResult
 from mp2v.evaluation.significance import paired_comparison
 from mp2v.evaluation.stages import Stage
 from mp2v.experiments.benchmark import methods
-from mp2v.experiments.benchmark.run import Benchmark, BenchmarkConfig
+from mp2v.experiments.benchmark.run import Benchmark
 from mp2v.experiments.benchmark.space import BASELINE_SPACES
 from mp2v.experiments.experiment import FittedMethod
 
@@ -87,16 +84,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--against", default="iALS", help="the row it is compared with")
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args(argv)
-    results = json.loads(args.results.read_text())
     started = time.monotonic()
-    config = BenchmarkConfig(seed=args.seed)
-    # Results files written before protocols were selectable name none: they are holdout tables.
-    if results.get("protocol", config.protocol.name) != config.protocol.name:
-        raise SystemExit(f"{args.results} is a {results.get('protocol')} table; this probe reads the default "
-                         f"holdout protocol ({config.protocol.name}), whose validation rows are the tuning split's")
-    settings = load_settings()
-    with QueryRunner(settings.neo4j) as runner:
-        bench = results_benchmark(runner, settings, config, args.results, results)
+    with holdout_results_benchmark(args.results, args.seed) as (bench, results):
         body = swing(bench, results, args.model, args.against)
     write_report(args.results, "refit", f"{args.model} against {args.against}: validation rows, test rows, refit",
                  "(tuning fits learn from train only, MP2V's being the validation trial's stored run; on the test "
