@@ -23,6 +23,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,18 @@ def holdout_results_benchmark(path: Path, seed: int) -> Iterator[tuple[Benchmark
     settings = load_settings()
     with QueryRunner(settings.neo4j) as runner:
         yield results_benchmark(runner, settings, config, path, results), results
+
+
+def ci_text(paired: Any) -> str:
+    """A paired comparison as ``+diff [low, high] (p)``."""
+    return f"{paired.mean_diff:+.4f} [{paired.ci_low:+.4f}, {paired.ci_high:+.4f}] ({paired.p_value:.2g})"
+
+
+def averaged(results: list[MethodResult], name: str) -> MethodResult:
+    """One result whose per-user metrics are the mean over ``results`` (seeds of one configuration)."""
+    per_user = {m: np.mean([r.per_user[m] for r in results], axis=0) for m in METRICS}
+    return replace(results[0], name=name, per_user=per_user,
+                   metrics={m: float(per_user[m].mean()) for m in METRICS})
 
 
 def quartile_groups(values: np.ndarray) -> list[tuple[str, np.ndarray]]:

@@ -6,9 +6,10 @@ The benchmark tunes on train and refits on train + validation (25 % more rows) b
 ``bench.refit_swing`` found one MP2V model gaining less than iALS from that refit. This probe repeats the
 refit one level down, where a rule for it may be chosen: it holds out a further 20 % of every user's
 training rows (seeded; users with one training row keep it), fits each method on the rest ("smaller") and on
-all training rows ("larger"), and judges both on the benchmark's validation rows, ranking what the benchmark's
-validation stage ranks (the rows left out of the smaller fit are skipped in its ranking too). The split is marked on the
-graph on its own ``holdout_nested_<key>`` property, so the smaller fit's walks skip those rows too.
+all training rows ("larger"), and judges both on the benchmark's validation rows, ranking what the
+benchmark's validation stage ranks (the rows left out of the smaller fit are skipped in its ranking too).
+The split is marked on the graph on its own ``holdout_nested_<key>`` property, so the smaller fit's walks
+skip those rows too.
 
 Methods: iALS and the single MP2V configuration, as ``results`` records their choices, MP2V at ``--seeds``
 seeds; and MP2V's larger fit under each ``--final-schedule`` (walks per node x epochs @ alpha, e.g. walks
@@ -21,14 +22,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from bench.gap_breakdown import METRICS, holdout_results_benchmark, write_report
+from bench.gap_breakdown import METRICS, averaged, ci_text, holdout_results_benchmark, write_report
 from bench.quality_probes import drop_share
 from mp2v.common.tables import markdown_table
 from mp2v.evaluation.results import MethodResult
@@ -66,27 +66,19 @@ def nested_split(outer: EvaluationSplit, seed: int) -> tuple[EvaluationSplit, di
 
 def nested_experiment(bench: Benchmark, seed: int) -> Experiment:
     """An experiment on :func:`nested_split`, marked on the graph on its own property."""
-    nested, parts = nested_split(bench.split, seed)
     outer = bench.split
+    nested, parts = nested_split(outer, seed)
     mark_parts(bench.runner, bench.model, outer.user_ids, outer.item_ids, nested.holdout_property, parts)
     experiment = bench.experiment
     return Experiment(bench.runner, nested, bench.model, experiment.store, experiment.workdir,
                       progress=False, keep_gensim_models=False)
 
 
-def averaged(results: list[MethodResult], name: str) -> MethodResult:
-    """One result whose per-user metrics are the mean over ``results`` (seeds of one configuration)."""
-    per_user = {m: np.mean([r.per_user[m] for r in results], axis=0) for m in METRICS}
-    return replace(results[0], name=name, per_user=per_user,
-                   metrics={m: float(per_user[m].mean()) for m in METRICS})
-
-
 def difference(first: MethodResult, second: MethodResult) -> dict[str, str]:
     row = {}
     for metric in METRICS:
         paired = paired_comparison(first.per_user[metric], second.per_user[metric])
-        row[f"{metric}: first − second [95% CI] (p)"] = (
-            f"{paired.mean_diff:+.4f} [{paired.ci_low:+.4f}, {paired.ci_high:+.4f}] ({paired.p_value:.2g})")
+        row[f"{metric}: first − second [95% CI] (p)"] = ci_text(paired)
     return row
 
 

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.gap_breakdown import METRICS, cached_result, holdout_results_benchmark, write_report
+from bench.gap_breakdown import METRICS, cached_result, ci_text, holdout_results_benchmark, write_report
 from mp2v.common.tables import markdown_table
 from mp2v.evaluation.results import MethodResult
 from mp2v.evaluation.significance import paired_comparison
@@ -58,8 +58,7 @@ def comparison_row(fit: str, rows: str, first: MethodResult, second: MethodResul
         paired = paired_comparison(first.per_user[metric], second.per_user[metric])
         row[f"{first.name} {metric}"] = f"{paired.mean_a:.4f}"
         row[f"{second.name} {metric}"] = f"{paired.mean_b:.4f}"
-        row[f"difference [95% CI] (p) {metric}"] = (f"{paired.mean_diff:+.4f} [{paired.ci_low:+.4f}, "
-                                                    f"{paired.ci_high:+.4f}] ({paired.p_value:.2g})")
+        row[f"difference [95% CI] (p) {metric}"] = ci_text(paired)
     return row
 
 

@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from bench.gap_breakdown import METRICS, holdout_results_benchmark, write_report
-from bench.nested_refit import averaged, difference
+from bench.gap_breakdown import METRICS, averaged, holdout_results_benchmark, write_report
+from bench.nested_refit import difference
 from mp2v.common.tables import markdown_table
 from mp2v.evaluation.results import MethodResult
 from mp2v.evaluation.stages import Stage

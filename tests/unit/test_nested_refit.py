@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from bench.nested_refit import INNER_SHARE, averaged, nested_split
+from bench.gap_breakdown import averaged
+from bench.nested_refit import INNER_SHARE, nested_split
 from mp2v.evaluation.results import MethodResult
 from mp2v.evaluation.stages import EvaluationSplit, Stage
 

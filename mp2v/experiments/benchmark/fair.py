@@ -120,22 +120,26 @@ def _annotate_apart(figure: Any, axis: Any, points: list[tuple[float, float, str
     # The markers themselves (6 points wide): a label may touch its own marker but not cover another.
     taken = [(px - 3.0, py - 4.0, px + 3.0, py + 3.0) for px, py in anchors]
 
-    def free(box: tuple[float, float, float, float]) -> bool:
-        lo, bo, ro, to = box
+    def free(lo: float, bo: float, ro: float, to: float) -> bool:
         return lo >= left_edge and ro <= right_edge and not any(
             lo < r and ro > left and bo < top and to > bottom for left, bottom, r, top in taken)
 
+    # Nearest first: beside the point, then a line further up or down each step, right before left.
+    spots = [(side, dy) for step in range(12) for dy in dict.fromkeys((3.0 - 9.0 * step, 3.0 + 9.0 * step))
+             for side in (1, -1)]
     for (px, py), (x, y, name) in sorted(zip(anchors, points, strict=True), key=lambda item: -item[1][1]):
-        width, height = 4.0 * len(name), 8.0
-        candidates = [(side, dy) for step in range(12) for dy in dict.fromkeys((3.0 - 9.0 * step, 3.0 + 9.0 * step))
-                      for side in (1, -1)]
-        boxes = [(side, dy, (px + 3.0 if side > 0 else px - 3.0 - width, py + dy)) for side, dy in candidates]
-        side, dy, (lo, bo) = next((c for c in boxes if free((c[2][0], c[2][1], c[2][0] + width, c[2][1] + height))),
-                                  boxes[0])
-        taken.append((lo, bo, lo + width, bo + height))
+        width = 4.0 * len(name)
+        side, dy = next((spot for spot in spots if free(*_label_box(px, py, width, *spot))), spots[0])
+        taken.append(_label_box(px, py, width, side, dy))
         axis.annotate(name, (x, y), fontsize=7, xytext=(3.0 * side, dy), textcoords="offset points",
                       ha="left" if side > 0 else "right",
                       arrowprops=None if dy == 3.0 else {"arrowstyle": "-", "lw": 0.5, "color": "0.5"})
+
+
+def _label_box(px: float, py: float, width: float, side: int, dy: float) -> tuple[float, float, float, float]:
+    """A 7-point label's approximate box (8 points high), 3 points right (side 1) or left (-1) of the point."""
+    left = px + 3.0 if side > 0 else px - 3.0 - width
+    return (left, py + dy, left + width, py + dy + 8.0)
 
 
 def fair_section(outcome: BenchmarkOutcome, chart: Path) -> list[str]:
