@@ -145,7 +145,7 @@ class Experiment:
         walk_config = replace(spec.walk, exclude_holdout=exclusion)
         # Stored runs are keyed by the excluded values only: the property names the split, which the cache key
         # already holds (protocol, seed, test size), so runs stored before namespaced splits keep their keys.
-        described = _describe(walk_config)
+        described = walk_description(walk_config)
         described["exclude_holdout"] = list(exclusion.values)
         params: dict[str, Any] = {"walk": described, "train": asdict(spec.train),
                                   "scoring": spec.scoring, "initialise_from_item2vec": spec.initialise_from_item2vec}
@@ -235,7 +235,9 @@ def _restricted(score: ScoreFunction, candidates: npt.NDArray[np.bool_]) -> Scor
     return restricted
 
 
-def _describe(config: WalkConfig) -> dict[str, Any]:
+def walk_description(config: WalkConfig) -> dict[str, Any]:
     described = asdict(config)
     described["metapaths"] = [str(m) for m in config.metapaths]
+    if config.return_weight == 1.0:  # only when set, so that runs stored before the option keep their keys
+        del described["return_weight"]
     return described

@@ -86,6 +86,10 @@ class WalkConfig:
     memory_budget_mb: int | None = None
     #: Relationships held out by an evaluation split are not walked.
     exclude_holdout: HoldoutExclusion = HoldoutExclusion()
+    #: The weight of a step back to the node two steps before, relative to its edge weight (node2vec's 1/p;
+    #: 1: plain metapath walks, 0: never step back where another way on exists). Below 1 the in-memory
+    #: engine walks, the only one that implements it.
+    return_weight: float = 1.0
 
     def __post_init__(self) -> None:
         # Plain strings are accepted (configs written by hand, older callers) and become the enums here.
@@ -102,6 +106,12 @@ class WalkConfig:
             raise ConfigError(f"walk_length {self.walk_length}: give at least 2 (it counts nodes, the start included)")
         if not 1 <= self.concurrency <= MAX_GDS_CONCURRENCY:
             raise ConfigError(f"concurrency must be between 1 and {MAX_GDS_CONCURRENCY} (OpenGDS's limit)")
+        if not 0.0 <= self.return_weight <= 1.0:
+            raise ConfigError(f"return_weight {self.return_weight}: give a value from 0 (never step back where "
+                              "another way on exists) to 1 (plain walks)")
+        if self.return_weight < 1.0 and self.engine in (EngineChoice.GDS, EngineChoice.CYPHER):
+            raise ConfigError(f"return_weight {self.return_weight} needs the in-memory engine: choose engine "
+                              f"'memory' or 'auto' instead of {self.engine.value!r}")
         if self.source_batch_size < 1:
             raise ConfigError("source_batch_size must be >= 1")
         if self.memory_budget_mb is not None and self.memory_budget_mb < 1:
@@ -123,6 +133,7 @@ class WalkTask:
     concurrency: int
     source_batch_size: int
     exclude_holdout: HoldoutExclusion = HoldoutExclusion()
+    return_weight: float = 1.0
 
     @property
     def start_label(self) -> str:

@@ -60,7 +60,8 @@ class MemoryEngine:
         for chunk_index, start in enumerate(range(0, source_rows.size, per_chunk)):
             rng = np.random.default_rng([task.seed, chunk_index])
             starts = np.repeat(source_rows[start:start + per_chunk], task.walks_per_node)
-            paths, lengths = walk_matrix(hops, starts, task.walk_length, task.weighted, rng, len(self.nodes))
+            paths, lengths = walk_matrix(hops, starts, task.walk_length, task.weighted, rng, len(self.nodes),
+                                         task.return_weight)
             # The chunk is walked at once (fast) but handed on in slices, so that the id arrays and corpus
             # lines built from it stay small: the engine holds one walk matrix plus one slice. (Walking the
             # next chunk in a thread while this one is written measured 10 % slower on the 2-core machine.)
@@ -73,12 +74,21 @@ class MemoryEngine:
         self._edges.clear()
 
 
+#: Redraws of a step back that ``return_weight`` turned down before the step back is kept: a walker whose
+#: every way on leads back (a leaf, or one edge holding nearly all the weight) must step back, and after this
+#: many draws the chance that another way existed is below (1 - share of the way back)^16.
+MAX_REDRAWS = 16
+
+
 def walk_matrix(hops: list[HopCsr], starts: npt.NDArray[np.int64], walk_length: int, weighted: bool,
-                rng: np.random.Generator, rows: int) -> tuple[npt.NDArray[np.integer], npt.NDArray[np.int64]]:
+                rng: np.random.Generator, rows: int,
+                return_weight: float = 1.0) -> tuple[npt.NDArray[np.integer], npt.NDArray[np.int64]]:
     """Walk every start row at once; hop ``i mod len(hops)`` at step ``i``; dead ends stop a walk.
 
-    Returns the walk matrix (node rows; int32 when ``rows`` allows, half the memory) and the walk lengths;
-    entries past a walk's length are undefined.
+    ``return_weight`` r < 1 scales the weight of the step back to the node two steps before (node2vec's 1/p):
+    such a step is kept with probability r and otherwise drawn again (rejection sampling, so every other
+    neighbour keeps its relative weight). Returns the walk matrix (node rows; int32 when ``rows`` allows, half
+    the memory) and the walk lengths; entries past a walk's length are undefined.
     """
     walkers = starts.size
     paths = np.empty((walkers, walk_length), dtype=np.int32 if rows < 2**31 else np.int64)
@@ -95,10 +105,31 @@ def walk_matrix(hops: list[HopCsr], starts: npt.NDArray[np.int64], walk_length: 
         active, current, uniforms = active[can_move], current[can_move], uniforms[can_move]
         if active.size == 0:
             break
-        current = csr.step(current, uniforms, weighted)
+        came_from = current
+        current = csr.step(came_from, uniforms, weighted)
+        if return_weight < 1.0 and step >= 2:
+            current = _fewer_returns(csr, came_from, current, paths[active, step - 2], weighted, rng,
+                                     return_weight)
         paths[active, step] = current
         lengths[active] += 1
     return paths, lengths
+
+
+def _fewer_returns(csr: HopCsr, came_from: npt.NDArray[np.int64], picked: npt.NDArray[np.int64],
+                   before: npt.NDArray[np.integer], weighted: bool, rng: np.random.Generator,
+                   return_weight: float) -> npt.NDArray[np.int64]:
+    """``picked`` with each step back to ``before`` kept with probability ``return_weight`` and otherwise drawn
+    again from ``came_from``, up to :data:`MAX_REDRAWS` times (nodes with one way on keep it at once)."""
+    picked = picked.copy()
+    # Written by hand: GDS's node2vec takes a return factor but no metapath, and its walks run in the server.
+    redraw = np.flatnonzero((picked == before) & (csr.row_degree[came_from] > 1))
+    for _ in range(MAX_REDRAWS):
+        redraw = redraw[rng.random(redraw.size) >= return_weight]
+        if redraw.size == 0:
+            break
+        picked[redraw] = csr.step(came_from[redraw], rng.random(redraw.size), weighted)
+        redraw = redraw[picked[redraw] == before[redraw]]
+    return picked
 
 
 def matrix_batch(paths: npt.NDArray[np.integer], lengths: npt.NDArray[np.int64],
@@ -111,7 +142,8 @@ def matrix_batch(paths: npt.NDArray[np.integer], lengths: npt.NDArray[np.int64],
 
 
 def walk_rows(hops: list[HopCsr], starts: npt.NDArray[np.int64], walk_length: int, weighted: bool,
-              rng: np.random.Generator, internal_ids: npt.NDArray[np.int64]) -> WalkBatch:
+              rng: np.random.Generator, internal_ids: npt.NDArray[np.int64],
+              return_weight: float = 1.0) -> WalkBatch:
     """Walk every start row at once; hop ``i mod len(hops)`` at step ``i``; dead ends stop a walk."""
-    paths, lengths = walk_matrix(hops, starts, walk_length, weighted, rng, internal_ids.size)
+    paths, lengths = walk_matrix(hops, starts, walk_length, weighted, rng, internal_ids.size, return_weight)
     return matrix_batch(paths, lengths, internal_ids)

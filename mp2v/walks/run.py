@@ -71,6 +71,7 @@ def build_tasks(config: WalkConfig, model: GraphModel) -> list[WalkTask]:
                 walk_length=config.walk_length, weighted=config.weighted,
                 seed=config.seed + 1_000 * len(tasks), concurrency=config.concurrency,
                 source_batch_size=config.source_batch_size, exclude_holdout=config.exclude_holdout,
+                return_weight=config.return_weight,
             ))
     return tasks
 
@@ -125,6 +126,8 @@ def choose_engine(runner: QueryRunner, config: WalkConfig, tasks: list[WalkTask]
         return CypherEngine(runner), "requested"
     if config.engine == "memory":
         return MemoryEngine(runner, nodes), "requested"
+    if config.return_weight < 1.0:
+        return MemoryEngine(runner, nodes), f"auto: return_weight {config.return_weight} (only this engine has it)"
     hub = max(max_degree(runner, hop.target, hop.rel_type) for task in tasks for hop in task.metapath.hops)
     threshold = config.hub_degree_threshold
     if hub <= threshold:

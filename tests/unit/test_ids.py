@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from mp2v.cli.main import app
 from mp2v.common.ids import ids_array, parse_id
 from mp2v.embeddings.store import Embeddings
 from mp2v.errors import ConfigError
-from mp2v.experiments.experiment import Mp2vSpec
+from mp2v.experiments.experiment import Mp2vSpec, walk_description
 from mp2v.graph.metapath import parse_metapath
 from mp2v.graph.model import KUAIREC, LASTFM, GraphModel
 from mp2v.serving.vector_index import Server
@@ -130,6 +131,13 @@ def test_configs_take_enums_or_their_values_and_refuse_typos() -> None:
         WalkConfig(metapaths=metapath, walks_per_node=-3)
     with pytest.raises(ConfigError, match="walk_length 1: give at least 2"):
         WalkConfig(metapaths=metapath, walk_length=1)
+    with pytest.raises(ConfigError, match="return_weight 1.5: give a value from 0"):
+        WalkConfig(metapaths=metapath, return_weight=1.5)
+    with pytest.raises(ConfigError, match="return_weight 0.5 needs the in-memory engine: choose engine 'memory'"):
+        WalkConfig(metapaths=metapath, return_weight=0.5, engine="gds")  # type: ignore[arg-type]
+    # The option is keyed only when set, so stored runs from before it keep their cache keys.
+    assert "return_weight" not in walk_description(config)
+    assert walk_description(replace(config, return_weight=0.25))["return_weight"] == 0.25
     spec = Mp2vSpec("MP2V", config, trainer="numba-typed", scoring="cosine")  # type: ignore[arg-type]
     assert spec.trainer is Trainer.NUMBA_TYPED and spec.scoring is ScoringRule.COSINE
     with pytest.raises(ConfigError, match="unknown trainer 'numbaa': choose from gensim, numba, numba-typed"):

@@ -25,10 +25,10 @@ WATCH = Hop("User", "WATCHED", "OUT", "Video")
 WATCHED_BY = Hop("Video", "WATCHED", "IN", "User")
 
 
-def _walk(starts: list[int], length: int, weighted: bool, seed: int = 0) -> WalkBatch:
+def _walk(starts: list[int], length: int, weighted: bool, seed: int = 0, return_weight: float = 1.0) -> WalkBatch:
     hops = [hop_csr(NODES, WATCH, EDGES), hop_csr(NODES, WATCHED_BY, EDGES)]
     rows = NODES.positions(np.array(starts, dtype=np.int64))
-    return walk_rows(hops, rows, length, weighted, np.random.default_rng(seed), NODES.internal_ids)
+    return walk_rows(hops, rows, length, weighted, np.random.default_rng(seed), NODES.internal_ids, return_weight)
 
 
 def test_schedule_alternates_and_uses_real_edges() -> None:
@@ -64,3 +64,39 @@ def test_zero_weight_edges_are_never_taken_and_all_zero_is_a_dead_end() -> None:
     batch = walk_rows(hops, rows, 2, True, np.random.default_rng(1), NODES.internal_ids)
     assert set(batch.nodes[:1000:2].tolist()) == {100} and set(batch.nodes[1:1000:2].tolist()) == {104}
     assert batch.lengths[-1] == 1
+
+
+def _third_steps_after(batch: WalkBatch, first: int) -> np.ndarray:
+    """Counts of v:10, v:11, v:12 at step 3 of the length-4 walks whose first step went to ``first``."""
+    walks = batch.nodes.reshape(-1, 4)
+    return np.bincount(walks[walks[:, 1] == first, 3] - 103, minlength=3)
+
+
+@pytest.mark.parametrize(("return_weight", "law"), [
+    # u:1 -> v:12 -> u:1 (v:12's only listener), then weights 1, 2, 5 with v:12's scaled by the return weight.
+    (0.0, [1 / 3, 2 / 3, 0.0]),
+    (0.5, [1 / 5.5, 2 / 5.5, 2.5 / 5.5]),
+    (1.0, [1 / 8, 2 / 8, 5 / 8]),
+])
+def test_the_return_weight_scales_the_step_back(return_weight: float, law: list[float]) -> None:
+    batch = _walk([100] * 12_000, 4, weighted=True, seed=3, return_weight=return_weight)
+    counts = _third_steps_after(batch, 105)
+    expected = np.array(law) * counts.sum()
+    if return_weight == 0.0:
+        # Sixteen redraws of a 5/8 step back leave (5/8)^16 = 5e-4 of them: at most a few of ~7,500.
+        assert counts[2] <= 0.002 * counts.sum()
+        counts, expected = counts[:2], np.array(law[:2]) * counts[:2].sum()
+    assert chisquare(counts, expected).pvalue > 1e-3
+
+
+def test_a_node_with_one_way_on_steps_back_and_the_walk_goes_on() -> None:
+    # v:11 has one listener, u:1: with return weight 0 the walk still returns to u:1 and continues.
+    batch = _walk([100] * 3000, 5, weighted=False, seed=5, return_weight=0.0)
+    walks = batch.nodes.reshape(-1, 5)
+    assert batch.lengths.tolist() == [5] * 3000
+    through_v11 = walks[walks[:, 1] == 104]
+    assert through_v11.size and set(through_v11[:, 2].tolist()) == {100}
+    # From v:10 (listeners u:1 and u:2) a walker never goes back to u:1 when u:2 is there.
+    through_v10 = walks[walks[:, 1] == 103]
+    assert set(through_v10[:, 2].tolist()) == {101}
+

@@ -62,7 +62,7 @@ def mp2v_spec(model: GraphModel, params: dict[str, Any], seed: int, name: str) -
         metapaths=metapaths_for(model, params["metapaths"], params["walks_per_node"],
                                 float(params.get("extra_walk_share", EXTRA_WALK_SHARE))),
         walks_per_node=params["walks_per_node"], walk_length=params["walk_length"], start=params["start"],
-        weighted=params["weighted"], seed=seed)
+        weighted=params["weighted"], seed=seed, return_weight=float(params.get("return_weight", 1.0)))
     train = TrainConfig(dimensions=params["dimensions"], window=params["window"], negative=params["negative"],
                         ns_exponent=params["ns_exponent"], epochs=params["epochs"], alpha=params["alpha"],
                         sample=params["sample"], seed=seed, workers=2,

@@ -311,6 +311,9 @@ def _ablations(best: dict[str, Any], space: SearchSpace) -> list[tuple[str, dict
         ("uniform walks (MP2V)" if best["weighted"] else "weighted walks (R-MP2V)",
          {**best, "weighted": not best["weighted"]}),
         ("walks from items as well as users", {**best, "start": "both"}),
+        ("walks that may step straight back (return weight 1)" if best.get("return_weight", 1.0) < 1.0 else
+         "non-backtracking walks (return weight 0)",
+         {**best, "return_weight": 1.0 if best.get("return_weight", 1.0) < 1.0 else 0.0}),
         *[(label, {**best, "init": init}) for init, label in (
             ("random", "random initialisation"), ("item2vec", "item vectors initialised from item2vec"),
             ("item2vec-frozen", "item vectors from item2vec, frozen")) if best.get("init", "random") != init],

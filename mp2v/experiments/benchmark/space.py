@@ -25,7 +25,7 @@ SEED_OFFSET = "seed_offset"
 #: these values are dropped before keying a trial (``canonical``), so old trials keep their keys and a value
 #: equal to the absent one is the same trial.
 NEUTRAL: dict[str, Any] = {"popularity_prior": 0.0, "interaction_pairs": 0, "extra_walk_share": 0.5,
-                           "trainer": "gensim", SEED_OFFSET: 0}
+                           "trainer": "gensim", "return_weight": 1.0, SEED_OFFSET: 0}
 #: MP2V axes a fast run keeps (the ones that moved the choice most on Last.fm validation).
 FAST_MP2V_AXES = ("dimensions", "negative", "ns_exponent", "window", "popularity_prior", "interaction_pairs")
 
@@ -173,9 +173,12 @@ MP2V_SPACE = SearchSpace(
      ("extra_walk_share", [0.25, 0.5, 1.0]),
      # Type-aware negatives (metapath2vec++) for one model, not only for the chosen ensemble (dropped from the
      # space when `mp2v benchmark --trainer` names another trainer).
-     ("trainer", ["gensim", "numba-typed"])],
+     ("trainer", ["gensim", "numba-typed"]),
+     # The weight of a step back to the node two steps before (1: plain walks; 0: non-backtracking where
+     # another way on exists), mp2v.walks.memory_engine.
+     ("return_weight", [1.0, 0.5, 0.0])],
     passes=2, limits={"window": (1, None), "sample": (0.0, None), "popularity_prior": (0.0, None),
-                      "interaction_pairs": (0, None), "extra_walk_share": (0.0, None)})
+                      "interaction_pairs": (0, None), "extra_walk_share": (0.0, None), "return_weight": (0.0, 1.0)})
 
 #: Seed ensembles tried on the best MP2V configuration (scores summed over independently trained models).
 ENSEMBLE_SIZES = [1, 3, 5, 8, 12, 16]

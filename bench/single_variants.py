@@ -1,0 +1,106 @@
+"""Variants of the chosen single MP2V model, judged on validation (test is never read).
+
+    python -m bench.single_variants results/lastfm.json --set return_weight=0 --set return_weight=0.5 --seeds 3
+
+Each ``--set axis=value[,axis=value]`` changes the single configuration the results file records for
+R-MP2V; the variant and the configuration as chosen are trained at the same ``--seeds`` seeds (the
+benchmark's seed + 0, 1, ...; the configuration as chosen and any variant already trained are reused from the
+benchmark's stored runs) and judged on the validation rows. The table gives each one's seed-averaged
+Recall@20 / NDCG@20, its per-seed Recall@20, and the paired per-user difference from the configuration as
+chosen. Writes ``results/<results name>-variants.md``. A variant that wins here is a candidate for the
+benchmark's search grid, where validation chooses and test is read once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.gap_breakdown import METRICS, averaged, ci_text, holdout_results_benchmark, write_report
+from mp2v.common.tables import markdown_table
+from mp2v.evaluation.results import MethodResult
+from mp2v.evaluation.significance import paired_comparison
+from mp2v.evaluation.stages import Stage
+from mp2v.experiments.benchmark import methods
+from mp2v.experiments.benchmark.run import Benchmark
+
+#: The stored name of the benchmark's seed-ensemble members, so the configuration as chosen is reused.
+FIT_NAME = "MP2V-search"
+
+
+def parse_change(text: str) -> dict[str, Any]:
+    """``axis=value[,axis=value]`` as a dict; values are Python literals (``0.5``, ``'uiu'``) or plain words."""
+    change: dict[str, Any] = {}
+    for part in text.split(","):
+        axis, sep, value = part.partition("=")
+        if not sep or not axis.strip() or not value.strip():
+            raise SystemExit(f"--set {text!r}: write axis=value, e.g. --set return_weight=0.5")
+        try:
+            change[axis.strip()] = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            change[axis.strip()] = value.strip()
+    return change
+
+
+def label_of(change: dict[str, Any]) -> str:
+    return ", ".join(f"{axis}={value}" for axis, value in change.items()) or "as chosen"
+
+
+def judge(bench: Benchmark, single: dict[str, Any], change: dict[str, Any], seeds: int,
+          log: Any = print) -> list[MethodResult]:
+    """The configuration with ``change`` at each seed, judged on the validation rows."""
+    experiment, found = bench.experiment, []
+    for offset in range(seeds):
+        spec = methods.mp2v_spec(experiment.model, {**single, **change}, bench.config.seed + offset,
+                                 f"{FIT_NAME}-s{offset}")
+        fitted = experiment.fit_mp2v(spec, Stage.VALIDATION, reuse=True)
+        found.append(experiment.evaluate(fitted, Stage.VALIDATION, ks=(20,)))
+        log(f"{label_of(change)}, seed offset {offset}: " + " / ".join(
+            f"{found[-1].metrics[m]:.4f}" for m in METRICS))
+    return found
+
+
+def variant_rows(found: dict[str, list[MethodResult]]) -> list[dict[str, str]]:
+    """One row per variant: seed-averaged metrics, per-seed Recall@20, paired difference from the first."""
+    mean = {name: averaged(runs, name) for name, runs in found.items()}
+    reference = next(iter(found))
+    rows = []
+    for name, runs in found.items():
+        row = {"variant": name, **{m: f"{mean[name].metrics[m]:.4f}" for m in METRICS},
+               "recall@20 per seed": " / ".join(f"{r.metrics['recall@20']:.4f}" for r in runs)}
+        for metric in METRICS:
+            row[f"{metric} − {reference} [95% CI] (p)"] = ("" if name == reference else ci_text(
+                paired_comparison(mean[name].per_user[metric], mean[reference].per_user[metric])))
+        rows.append(row)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("results", type=Path, help="a holdout benchmark's results JSON (results/lastfm.json)")
+    parser.add_argument("--set", dest="changes", action="append", type=parse_change, required=True,
+                        help="axis=value[,axis=value]: one variant (repeat for more)")
+    parser.add_argument("--seeds", type=int, default=3, help="models per variant (seed-averaged)")
+    parser.add_argument("--seed", type=int, default=42, help="the benchmark's split seed")
+    args = parser.parse_args(argv)
+    if args.seeds < 1:
+        parser.error(f"--seeds must be at least 1, got {args.seeds}")
+    started = time.monotonic()
+    with holdout_results_benchmark(args.results, args.seed) as (bench, results):
+        chosen = next(r["params"] for r in results["results"] if r["name"] == "R-MP2V (single model)")
+        single = {**bench.config.trainer_params(), **chosen}
+        found = {label_of(change): judge(bench, single, change, args.seeds, log=lambda s: print(s, flush=True))
+                 for change in [{}, *args.changes]}
+    body = markdown_table(variant_rows(found))
+    write_report(args.results, "variants", "Variants of the chosen single MP2V model",
+                 f"(validation rows, tuning fits, {args.seeds} seeds each, seed-averaged per user; test never "
+                 "read). Paired per-user Wilcoxon tests and bootstrap CIs against the configuration as chosen.",
+                 body, "bench.single_variants", argv, started)
+    print(body)
+
+
+if __name__ == "__main__":
+    main()
