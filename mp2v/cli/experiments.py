@@ -60,6 +60,8 @@ def evaluate_command(
     processes: int = typer.Option(1, min=1, help="torch trainers: torch.distributed ranks on this machine."),
     interaction_pairs: int = typer.Option(0, min=0, help="Also train on each training interaction as a 'user "
                                                          "item' sentence, this many times per epoch."),
+    return_weight: float = typer.Option(1.0, min=0.0, max=1.0, help="Weight of a step straight back to the node "
+                                        "two steps before (1: plain walks; 0: non-backtracking where possible)."),
     reuse: bool = typer.Option(True, "--reuse/--fresh", help="Reuse identical stored runs."),
     kuairec_small_matrix: Path = typer.Option(None, help="KuaiRec: the small_matrix.csv to judge on."),
 ) -> None:
@@ -71,7 +73,7 @@ def evaluate_command(
         metapaths=tuple(parse_metapath(m) for m in metapath) if metapath else None,
         walks_per_node=walks_per_node, walk_length=walk_length, train=train, trainer=trainer,
         torch=TorchOptions(device=device, processes=processes), kuairec_small_matrix=kuairec_small_matrix,
-        interaction_pairs=interaction_pairs)
+        interaction_pairs=interaction_pairs, return_weight=return_weight)
     current = settings()
     with runner(current) as checked:
         outcome = evaluate(checked, current, config)

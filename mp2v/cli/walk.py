@@ -25,6 +25,8 @@ def walk(
     engine: EngineChoice = typer.Option(EngineChoice.AUTO, help="auto picks GDS or the in-memory CSR engine."),
     seed: int = typer.Option(42),
     concurrency: int = typer.Option(1, help="GDS threads (1-4; 1 is reproducible)."),
+    return_weight: float = typer.Option(1.0, help="Weight of a step straight back to the node two steps before "
+                                                  "(1: plain walks; 0: non-backtracking where possible)."),
     out: Path = typer.Option(None, help="Corpus file (default: <MP2V_HOME>/walks/<dataset>.txt)."),
 ) -> None:
     """Walk the loaded graph along metapaths and write one walk per line."""
@@ -33,7 +35,8 @@ def walk(
         model = read_model(checked)
         parsed = tuple(parse_metapath(m) for m in metapath) if metapath else (default_metapath(model),)
         config = WalkConfig(metapaths=parsed, walks_per_node=walks_per_node, walk_length=walk_length,
-                            start=start, weighted=weighted, seed=seed, concurrency=concurrency, engine=engine)
+                            start=start, weighted=weighted, seed=seed, concurrency=concurrency, engine=engine,
+                            return_weight=return_weight)
         target = out or current.paths.home / "walks" / f"{model.dataset}.txt"
         summary = run_walks(checked, config, target)
     print_summary(summary)

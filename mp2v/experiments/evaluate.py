@@ -53,6 +53,8 @@ class EvaluationConfig:
     torch: TorchOptions = TorchOptions()
     #: Training interactions as ``user item`` sentences per epoch, mixed into the walks (0: walks only).
     interaction_pairs: int = 0
+    #: The weight of a step straight back in MP2V's walks (``WalkConfig.return_weight``; 1: plain walks).
+    return_weight: float = 1.0
     #: The production baseline's settings (None: mp2v.models.item2vec.PRODUCTION_PARAMS).
     item2vec: Item2VecParams | None = None
     #: KuaiRec: the small_matrix.csv to judge on (default: the loaded folder, recorded by the loader).
@@ -116,7 +118,8 @@ class EvaluationOutcome:
 def mp2v_specs(model: GraphModel, config: EvaluationConfig) -> dict[str, Mp2vSpec]:
     """MP2V (uniform steps) and R-MP2V (steps weighted by interaction quality) on the same metapaths."""
     metapaths = config.metapaths or (default_metapath(model),)
-    walk = {"walks_per_node": config.walks_per_node, "walk_length": config.walk_length, "seed": config.seed}
+    walk = {"walks_per_node": config.walks_per_node, "walk_length": config.walk_length, "seed": config.seed,
+            "return_weight": config.return_weight}
     return {
         "MP2V": Mp2vSpec("MP2V", WalkConfig(metapaths=metapaths, weighted=False, **walk), config.train,  # type: ignore[arg-type]
                          trainer=config.trainer, torch=config.torch, interaction_pairs=config.interaction_pairs),

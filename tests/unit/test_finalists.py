@@ -32,6 +32,19 @@ def test_candidates_are_distinct_single_seed_configurations_best_first() -> None
     assert candidates(trials, 1) == [{"dim": 256}]
 
 
+def test_params_that_train_the_same_model_are_one_finalist() -> None:
+    # A schedule overrides epochs, so epochs=3 under schedule "20x3" is the same model as epochs=5 under it.
+    def model_of(params: dict[str, Any]) -> dict[str, Any]:
+        return {**params, "epochs": 3} if params.get("schedule") == "20x3" else params
+
+    trials = [trial({"schedule": "20x3", "epochs": 5}, 0.26), trial({"schedule": "20x3", "epochs": 3}, 0.26),
+              trial({"schedule": None, "epochs": 5}, 0.25), trial({"schedule": None, "epochs": 3}, 0.24)]
+    assert candidates(trials, 3, model_of) == [{"schedule": "20x3", "epochs": 5}, {"schedule": None, "epochs": 5},
+                                               {"schedule": None, "epochs": 3}]
+    # Without the rule both spellings of the one model would take a finalist's place.
+    assert candidates(trials, 2) == [{"schedule": "20x3", "epochs": 5}, {"schedule": "20x3", "epochs": 3}]
+
+
 def test_a_tie_keeps_the_search_s_order() -> None:
     trials = [trial({"dim": 128}, 0.25), trial({"dim": 256}, 0.25)]
     assert candidates(trials, 2) == [{"dim": 128}, {"dim": 256}]

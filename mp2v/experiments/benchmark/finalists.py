@@ -28,15 +28,19 @@ def is_search_trial(trial: Trial) -> bool:
     return SEED_OFFSET not in trial.params and "seeds" not in trial.params
 
 
-def candidates(trials: list[Trial], count: int) -> list[dict[str, Any]]:
+def candidates(trials: list[Trial], count: int,
+               model_of: Callable[[dict[str, Any]], Any] = dict) -> list[dict[str, Any]]:
     """The params of the ``count`` best single-seed configurations among ``trials``, best first (ties keep the
-    search's order, so the search's own choice leads)."""
+    search's order, so the search's own choice leads). Params for which ``model_of`` gives the same value
+    train the same model (an axis another one overrides, as ``schedule`` overrides ``epochs``) and count once."""
     single = [t for t in trials if is_search_trial(t)]
     ranked = sorted(enumerate(single), key=lambda pair: (-pair[1].score(), pair[0]))
     chosen: list[dict[str, Any]] = []
+    models: list[Any] = []
     for _, trial in ranked:
-        if trial.params not in chosen:
+        if model_of(trial.params) not in models:
             chosen.append(trial.params)
+            models.append(model_of(trial.params))
         if len(chosen) == count:
             break
     return chosen
@@ -71,13 +75,13 @@ def choose(trials: list[Trial], finalists: list[dict[str, Any]]) -> dict[str, An
 
 
 def revalidate(search: SearchResult, validate: Callable[[dict[str, Any]], Trial], count: int, seeds: int,
-               log: Callable[[str], None]) -> dict[str, Any]:
-    """The search's ``count`` best configurations validated at ``seeds`` seeds each; returns the best mean.
-    The new trials join ``search.trials`` and ``search.at_edge`` becomes the choice's. Fewer than 2 finalists
-    or seeds: the search's own choice."""
+               log: Callable[[str], None], model_of: Callable[[dict[str, Any]], Any] = dict) -> dict[str, Any]:
+    """The search's ``count`` best configurations (distinct models, see :func:`candidates`) validated at
+    ``seeds`` seeds each; returns the best mean. The new trials join ``search.trials`` and ``search.at_edge``
+    becomes the choice's. Fewer than 2 finalists or seeds: the search's own choice."""
     if count < 2 or seeds < 2:
         return dict(search.best)
-    finalists = candidates(search.trials, count)
+    finalists = candidates(search.trials, count, model_of)
     log(f"the {len(finalists)} best MP2V configurations again, {seeds} seeds each")
     for params in finalists:
         search.trials += [validate({**params, SEED_OFFSET: offset}) for offset in range(1, seeds)]

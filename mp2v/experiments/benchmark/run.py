@@ -268,8 +268,9 @@ class Benchmark:
         count, seeds = self.config.finalists, self.config.finalist_seeds
         if self.config.quick:  # a smoke run still goes through the step, at its smallest
             count, seeds = min(count, 2), min(seeds, 2)
+        # A schedule overrides walks per node, epochs and alpha: trials differing only there are one model.
         best = finalists.revalidate(search, lambda params: self._validate("MP2V", fit, params), count, seeds,
-                                    self.log)
+                                    self.log, model_of=lambda params: canonical(methods.apply_schedule(params)))
         sizes = (ENSEMBLE_SIZES[:2] if self.config.quick else FAST_ENSEMBLE_SIZES if self.config.fast
                  else ENSEMBLE_SIZES)
         self.log("seed ensembles of the best MP2V configuration")

@@ -176,7 +176,7 @@ MP2V_SPACE = SearchSpace(
      ("trainer", ["gensim", "numba-typed"]),
      # The weight of a step back to the node two steps before (1: plain walks; 0: non-backtracking where
      # another way on exists), mp2v.walks.memory_engine.
-     ("return_weight", [1.0, 0.5, 0.0])],
+     ("return_weight", [0.0, 0.5, 1.0])],
     passes=2, limits={"window": (1, None), "sample": (0.0, None), "popularity_prior": (0.0, None),
                       "interaction_pairs": (0, None), "extra_walk_share": (0.0, None), "return_weight": (0.0, 1.0)})
 
