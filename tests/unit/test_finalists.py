@@ -102,12 +102,15 @@ def test_the_report_lists_each_finalist_s_seeds_and_marks_the_choice() -> None:
 
     trials = [trial({"c": "A"}, 0.30, 0.2), trial({"c": "B"}, 0.28, 0.2), trial({"c": "C"}, 0.1),
               trial({"c": "A", SEED_OFFSET: 1}, 0.20, 0.2), trial({"c": "B", SEED_OFFSET: 1}, 0.26, 0.2),
-              trial({"c": "B", "seeds": 4}, 0.31, 0.2)]
+              trial({"c": "B", "seeds": 4}, 0.31, 0.2),
+              # One seed that outscores both finalists' means but was not re-validated (as a configuration that
+              # trains the same model as a finalist is not): it is no finalist, so the choice stays B.
+              trial({"c": "D"}, 0.29, 0.2)]
     # The chosen ensemble may carry more than the finalist (its size; the type-aware trainer, validated after).
     search = SearchResult("MP2V", {"c": "B", "seeds": 4, "trainer": "numba-typed"}, trials)
     table = finalist_table(SimpleNamespace(searches={"MP2V": search}))  # type: ignore[arg-type]
     lines = table.splitlines()
-    assert len(lines) == 4  # header, rule, B (mean 0.27) above A (mean 0.25); C had one seed
+    assert len(lines) == 4  # header, rule, B (mean 0.27) above A (mean 0.25); C and D had one seed
     assert "c=B" in lines[2] and "0.2800 / 0.2600" in lines[2] and "0.2700" in lines[2] and "yes" in lines[2]
     assert "c=A" in lines[3] and "0.2500" in lines[3] and "yes" not in lines[3]
     empty = SearchResult("MP2V", {"c": "A"}, trials[:3])

@@ -151,8 +151,9 @@ def finalist_table(outcome: BenchmarkOutcome) -> str:
     groups = [group for group in groups if len(group) > 1]
     if not groups:
         return "No configuration was re-validated with more seeds in this run."
-    # The finalists' own choice (search.best may add an ensemble size or the type-aware trainer to it).
-    chosen = finalists.choose(search.trials, finalists.candidates(search.trials, len(groups)))
+    # The finalists' own choice among the configurations re-validated (search.best may add an ensemble size or
+    # the type-aware trainer to it).
+    chosen = finalists.choose(search.trials, [group[0].params for group in groups])
     rows = []
     for group in sorted(groups, key=lambda g: -finalists.mean_score(g)):
         params = group[0].params
