@@ -48,8 +48,8 @@ def tuning_fit(bench: Benchmark, name: str, params: dict[str, Any]) -> FittedMet
     if "MP2V" not in name:
         raise SystemExit(f"{name!r} is neither MP2V nor a registry baseline ({', '.join(registry)})")
     mp2v_params = {**bench.config.trainer_params(), **params}
-    seed = bench.config.seed + int(params.get("seed_offset", 0))
-    return methods.fit_mp2v(experiment, mp2v_params, Stage.VALIDATION, name=MP2V_FIT_NAME, seed=seed)
+    return methods.fit_mp2v(experiment, mp2v_params, Stage.VALIDATION, name=MP2V_FIT_NAME, seed=bench.config.seed,
+                            first_member=int(params.get("seed_offset", 0)))
 
 
 def comparison_row(fit: str, rows: str, first: MethodResult, second: MethodResult) -> dict[str, str]:

@@ -1,14 +1,17 @@
 """Variants of the chosen single MP2V model, judged on validation (test is never read).
 
     python -m bench.single_variants results/lastfm.json --set return_weight=0 --set return_weight=0.5 --seeds 3
+    python -m bench.single_variants results/lastfm.json --set dimensions=768,sample=0.001,return_weight=1.0 \
+        --set dimensions=768,sample=0.001,return_weight=0.0 --reference 1
 
 Each ``--set axis=value[,axis=value]`` changes the single configuration the results file records for
 R-MP2V; the variant and the configuration as chosen are trained at the same ``--seeds`` seeds (the
 benchmark's seed + 0, 1, ...; the configuration as chosen and any variant already trained are reused from the
 benchmark's stored runs) and judged on the validation rows. The table gives each one's seed-averaged
 Recall@20 / NDCG@20, its per-seed Recall@20, and the paired per-user difference from the configuration as
-chosen. Writes ``results/<results name>-variants.md``. A variant that wins here is a candidate for the
-benchmark's search grid, where validation chooses and test is read once.
+chosen (or from the ``--reference``-th variant). Writes ``results/<results name>-variants.md``. A variant
+that wins here is a candidate for the benchmark's search grid, where validation chooses and test is read
+once.
 """
 
 from __future__ import annotations
@@ -63,17 +66,18 @@ def judge(bench: Benchmark, single: dict[str, Any], change: dict[str, Any], seed
     return found
 
 
-def variant_rows(found: dict[str, list[MethodResult]]) -> list[dict[str, str]]:
-    """One row per variant: seed-averaged metrics, per-seed Recall@20, paired difference from the first."""
+def variant_rows(found: dict[str, list[MethodResult]], reference: int = 0) -> list[dict[str, str]]:
+    """One row per variant: seed-averaged metrics, per-seed Recall@20, paired difference from the
+    ``reference``-th (0: the first)."""
     mean = {name: averaged(runs, name) for name, runs in found.items()}
-    reference = next(iter(found))
+    reference_name = list(found)[reference]
     rows = []
     for name, runs in found.items():
         row = {"variant": name, **{m: f"{mean[name].metrics[m]:.4f}" for m in METRICS},
                "recall@20 per seed": " / ".join(f"{r.metrics['recall@20']:.4f}" for r in runs)}
         for metric in METRICS:
-            row[f"{metric} − {reference} [95% CI] (p)"] = ("" if name == reference else ci_text(
-                paired_comparison(mean[name].per_user[metric], mean[reference].per_user[metric])))
+            row[f"{metric} − {reference_name} [95% CI] (p)"] = ("" if name == reference_name else ci_text(
+                paired_comparison(mean[name].per_user[metric], mean[reference_name].per_user[metric])))
         rows.append(row)
     return rows
 
@@ -84,20 +88,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--set", dest="changes", action="append", type=parse_change, required=True,
                         help="axis=value[,axis=value]: one variant (repeat for more)")
     parser.add_argument("--seeds", type=int, default=3, help="models per variant (seed-averaged)")
+    parser.add_argument("--reference", type=int, default=0,
+                        help="the row every other is paired with: 0 the configuration as chosen, n the n-th --set")
     parser.add_argument("--seed", type=int, default=42, help="the benchmark's split seed")
     args = parser.parse_args(argv)
     if args.seeds < 1:
         parser.error(f"--seeds must be at least 1, got {args.seeds}")
+    if not 0 <= args.reference <= len(args.changes):
+        parser.error(f"--reference {args.reference}: give 0 (as chosen) to {len(args.changes)} (the last --set)")
     started = time.monotonic()
     with holdout_results_benchmark(args.results, args.seed) as (bench, results):
         chosen = next(r["params"] for r in results["results"] if r["name"] == "R-MP2V (single model)")
         single = {**bench.config.trainer_params(), **chosen}
         found = {label_of(change): judge(bench, single, change, args.seeds, log=lambda s: print(s, flush=True))
                  for change in [{}, *args.changes]}
-    body = markdown_table(variant_rows(found))
+    body = (f"The configuration as chosen: {', '.join(f'{k}={v}' for k, v in chosen.items())}.\n\n"
+            + markdown_table(variant_rows(found, args.reference)))
     write_report(args.results, "variants", "Variants of the chosen single MP2V model",
                  f"(validation rows, tuning fits, {args.seeds} seeds each, seed-averaged per user; test never "
-                 "read). Paired per-user Wilcoxon tests and bootstrap CIs against the configuration as chosen.",
+                 f"read). Paired per-user Wilcoxon tests and bootstrap CIs against {list(found)[args.reference]}.",
                  body, "bench.single_variants", argv, started)
     print(body)
 

@@ -38,3 +38,9 @@ def test_each_variant_is_seed_averaged_and_paired_with_the_configuration_as_chos
     assert chosen["recall@20 − as chosen [95% CI] (p)"] == ""
     assert variant["recall@20 − as chosen [95% CI] (p)"].startswith("+0.0150 [+0.0150, +0.0150]")
     assert variant["ndcg@20 − as chosen [95% CI] (p)"].startswith("+0.0150")
+
+
+def test_any_row_can_be_the_reference() -> None:
+    rows = variant_rows({"as chosen": [_seeded(0.0)], "a=1": [_seeded(0.01)], "a=2": [_seeded(0.03)]}, reference=1)
+    column = "recall@20 − a=1 [95% CI] (p)"
+    assert rows[0][column].startswith("-0.0100") and rows[1][column] == "" and rows[2][column].startswith("+0.0200")

@@ -10,7 +10,8 @@ the best mean,
     chosen = argmax_c  (1 / S) sum_s  [Recall@20 + NDCG@20](c, seed 42 + s),   s = 0 .. S-1,
 
 costs (count x (S - 1)) trials, and the extra seeds are the ensembles' own members (seed offset s is member
-s of a seed ensemble), so the ensemble trials that follow reuse them.
+s of a seed ensemble, stored under its name; runs before 2026-12-07 stored them apart and trained them
+twice), so the ensemble trials that follow reuse the chosen finalist's.
 """
 
 from __future__ import annotations

@@ -112,10 +112,12 @@ def summed_scores(members: list[FittedMethod]) -> Callable[[IndexArray], np.ndar
 
 
 def fit_mp2v(experiment: Experiment, params: dict[str, Any], stage: Stage, *, name: str,
-             seed: int = 42) -> FittedMethod:
+             seed: int = 42, first_member: int = 0) -> FittedMethod:
     """One model, or a seed ensemble (``params['seeds']`` models whose scores are summed), with an optional
-    popularity prior (``params['popularity_prior']``; the models are the same, so it costs no training)."""
-    fitted = _fit_mp2v(experiment, params, stage, name=name, seed=seed)
+    popularity prior (``params['popularity_prior']``; the models are the same, so it costs no training).
+    Member k is stored as ``<name>-s<k>`` and seeded ``seed + k``, counting from ``first_member``: one model at
+    ``first_member`` n is member n of the seed ensembles of the same settings (they reuse it)."""
+    fitted = _fit_mp2v(experiment, params, stage, name=name, seed=seed, first_member=first_member)
     strength = float(params.get("popularity_prior", 0.0))
     if strength == 0.0:
         return fitted
@@ -123,9 +125,10 @@ def fit_mp2v(experiment: Experiment, params: dict[str, Any], stage: Stage, *, na
 
 
 def _fit_mp2v(experiment: Experiment, params: dict[str, Any], stage: Stage, *, name: str,
-              seed: int = 42) -> FittedMethod:
+              seed: int = 42, first_member: int = 0) -> FittedMethod:
+    offsets = range(first_member, first_member + int(params.get("seeds", 1)))
     members = [experiment.fit_mp2v(mp2v_spec(experiment.model, params, seed + offset, f"{name}-s{offset}"), stage,
-                                   reuse=True) for offset in range(int(params.get("seeds", 1)))]
+                                   reuse=True) for offset in offsets]
     if len(members) == 1:
         only = members[0]
         return replace(only, name=name)

@@ -254,8 +254,9 @@ class Benchmark:
             params = {**self.config.trainer_params(), **params}
             if stage == "test" and "final_walks_per_node" in params:
                 params = {**params, "walks_per_node": params["final_walks_per_node"]}
-            seed = self.config.seed + int(params.get(finalists.SEED_OFFSET, 0))
-            return methods.fit_mp2v(exp, params, stage, name="MP2V-search", seed=seed)
+            # A finalist's extra seed is the seed ensembles' member of that offset (trained once, used by both).
+            return methods.fit_mp2v(exp, params, stage, name="MP2V-search", seed=self.config.seed,
+                                    first_member=int(params.get(finalists.SEED_OFFSET, 0)))
 
         space = MP2V_SPACE
         if not _has_relationships(self.runner, self.model.feature_type):
