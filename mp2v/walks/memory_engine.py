@@ -74,9 +74,9 @@ class MemoryEngine:
         self._edges.clear()
 
 
-#: Redraws of a step back that ``return_weight`` turned down before the step back is kept: a walker whose
-#: every way on leads back (a leaf, or one edge holding nearly all the weight) must step back, and after this
-#: many draws the chance that another way existed is below (1 - share of the way back)^16.
+#: Redraws of a step back that ``return_weight`` turned down before the step back is kept, so that a walker
+#: whose ways on nearly all lead back (one edge holding almost all the weight) still moves. At return weight 0
+#: a way back holding a share p of the weight survives every redraw with probability p^16 (5e-4 at p = 5/8).
 MAX_REDRAWS = 16
 
 
