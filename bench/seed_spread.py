@@ -41,9 +41,11 @@ MP2V_FIT_NAME = "MP2V-search"
 
 
 def members(bench: Benchmark, results: dict[str, Any], count: int, stage: Stage, trainers: list[str],
-            log: Any = print) -> dict[str, list[MethodResult]]:
-    """Each seed's result at ``stage``: MP2V's stored ensemble members (also trained with each of ``trainers``,
-    whose ensemble trials store theirs) and freshly fitted iALS models."""
+            log: Any = print, rows: Stage | None = None) -> dict[str, list[MethodResult]]:
+    """Each seed's ``stage`` fit judged on the ``rows`` of that stage (default: its own): MP2V's stored ensemble
+    members (also trained with each of ``trainers``, whose ensemble trials store theirs) and freshly fitted
+    iALS models."""
+    rows = rows or stage
     chosen = {r["name"]: r["params"] for r in results["results"]}
     experiment = bench.experiment
     single = {**bench.config.trainer_params(), **chosen["R-MP2V (single model)"]}
@@ -56,10 +58,10 @@ def members(bench: Benchmark, results: dict[str, Any], count: int, stage: Stage,
             fitted = experiment.fit_mp2v(spec, stage, reuse=True)
             if not any("reused stored run" in note for note in fitted.notes):
                 log(f"note: {name} at seed offset {offset} had no stored {stage} run and was trained now")
-            found[name].append(experiment.evaluate(fitted, stage, ks=(20,)))
+            found[name].append(experiment.evaluate(fitted, rows, ks=(20,)))
         ials = methods.fit_baseline(experiment, "ials", {**chosen["iALS"], SEEDED["ials"]: offset}, stage,
                                     name="iALS")
-        found["iALS"].append(experiment.evaluate(ials, stage, ks=(20,)))
+        found["iALS"].append(experiment.evaluate(ials, rows, ks=(20,)))
         log(f"seed offset {offset}: " + ", ".join(
             f"{name} {runs[-1].metrics['recall@20']:.4f} / {runs[-1].metrics['ndcg@20']:.4f}"
             for name, runs in found.items()))

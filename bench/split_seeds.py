@@ -8,13 +8,15 @@ the two row sets from chance, so this probe draws the holdout split again with o
 the graph on its own property, with its own benchmark folder, so MP2V's fits are stored and a stopped run
 resumes) and, on every split, fits the settings ``results`` records for R-MP2V and iALS unchanged
 
-- at the validation stage (trained on the split's train rows, judged on its validation rows) and
-- at the test stage (trained on train + validation, judged on its test rows),
+- at the validation stage (trained on the split's train rows), judged on its validation rows and on its
+  test rows (validation items excluded from that ranking like training items, as in ``bench.refit_swing``),
+- at the test stage (trained on train + validation), judged on its test rows,
 
 ``--seeds`` models of each (MP2V at the split seed + 0, 1, ...; iALS at ``random_state`` 0, 1, ...). The
 settings were chosen on split 42's validation rows; on the other splits they are a fixed configuration, the
-same for both methods, and nothing is chosen here. Per split and stage it prints the seed-averaged
-R-MP2V − iALS difference (paired per user), then each stage's mean over the splits. Writes
+same for both methods, and nothing is chosen here. Per split and fit it prints the seed-averaged
+R-MP2V − iALS difference (paired per user), then each fit's mean over the splits: the change from the first
+line to the second is the rows', from the second to the third the refit's. Writes
 ``results/<results name>-splits.md``.
 """
 
@@ -34,13 +36,18 @@ from mp2v.evaluation.results import MethodResult
 from mp2v.evaluation.significance import paired_comparison
 from mp2v.evaluation.stages import Stage
 
-STAGES = (Stage.VALIDATION, Stage.TEST)
+#: (fits, rows judged): the tuning fits on the validation rows and on the test rows, the final fits on test.
+FITS = ((Stage.VALIDATION, Stage.VALIDATION), (Stage.VALIDATION, Stage.TEST), (Stage.TEST, Stage.TEST))
 
 
-def split_row(split: int, stage: Stage, found: dict[str, list[MethodResult]]) -> dict[str, Any]:
-    """One split and stage: both methods' seed-averaged metrics and their paired difference."""
+def fit_label(fits: Stage, rows: Stage) -> str:
+    return f"{'tuning' if fits == Stage.VALIDATION else 'final'} fits, {rows} rows"
+
+
+def split_row(split: int, label: str, found: dict[str, list[MethodResult]]) -> dict[str, Any]:
+    """One split and fit: both methods' seed-averaged metrics and their paired difference."""
     mp2v, ials = averaged(found["R-MP2V"], "R-MP2V"), averaged(found["iALS"], "iALS")
-    row: dict[str, Any] = {"split": split, "stage": str(stage), "users": len(mp2v.per_user[METRICS[0]])}
+    row: dict[str, Any] = {"split": split, "fit": label, "users": len(mp2v.per_user[METRICS[0]])}
     for metric in METRICS:
         paired = paired_comparison(mp2v.per_user[metric], ials.per_user[metric])
         row[f"{metric} R-MP2V / iALS"] = f"{mp2v.metrics[metric]:.4f} / {ials.metrics[metric]:.4f}"
@@ -50,15 +57,13 @@ def split_row(split: int, stage: Stage, found: dict[str, list[MethodResult]]) ->
 
 
 def summary(rows: list[dict[str, Any]]) -> str:
-    """Each stage's difference over the splits: mean ± sd (sample), range and how many splits MP2V leads."""
+    """Each fit's difference over the splits: mean ± sd (sample), range and how many splits MP2V leads."""
     lines = []
-    for stage in STAGES:
-        stage_rows = [r for r in rows if r["stage"] == str(stage)]
-        if not stage_rows:
-            continue
-        line: dict[str, str] = {"stage": str(stage), "splits": str(len(stage_rows))}
+    for label in dict.fromkeys(r["fit"] for r in rows):
+        fit_rows = [r for r in rows if r["fit"] == label]
+        line: dict[str, str] = {"fit": label, "splits": str(len(fit_rows))}
         for metric in METRICS:
-            values = np.array([r[f"_{metric}"] for r in stage_rows])
+            values = np.array([r[f"_{metric}"] for r in fit_rows])
             spread = f" ± {values.std(ddof=1):.4f}" if len(values) > 1 else ""
             line[f"{metric} R-MP2V − iALS, mean ± sd"] = f"{values.mean():+.4f}{spread}"
             line[f"{metric} range"] = f"{values.min():+.4f} to {values.max():+.4f}"
@@ -77,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("results", type=Path, help="a holdout benchmark's results JSON (results/lastfm.json)")
     parser.add_argument("--splits", type=int, nargs="+", default=[42, 7, 13, 21], help="holdout split seeds")
-    parser.add_argument("--seeds", type=int, default=3, help="models per method, split and stage (seed-averaged)")
+    parser.add_argument("--seeds", type=int, default=3, help="models per method, split and fit (seed-averaged)")
     args = parser.parse_args(argv)
     if args.seeds < 1:
         parser.error(f"--seeds must be at least 1, got {args.seeds}")
@@ -85,16 +90,18 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     for split in dict.fromkeys(args.splits):  # each split once, in the order given
         with holdout_results_benchmark(args.results, split) as (bench, results):
-            for stage in STAGES:
-                print(f"split {split}, {stage}:", flush=True)
-                found = members(bench, results, args.seeds, stage, [],
+            for fits, judged in FITS:
+                label = fit_label(fits, judged)
+                print(f"split {split}, {label}:", flush=True)
+                found = members(bench, results, args.seeds, fits, [], rows=judged,
                                 log=lambda line: print("  " + line, flush=True))
-                rows.append(split_row(split, stage, found))
+                rows.append(split_row(split, label, found))
                 print(report(rows[-1:]), flush=True)
     write_report(args.results, "splits", "One model against iALS on other holdout splits",
                  f"(R-MP2V and iALS with the settings the results file records, chosen on split 42's validation "
-                 f"rows, {args.seeds} seeds each, seed-averaged per user; validation: tuning fits on the validation "
-                 "rows; test: final fits on the test rows). Paired per-user Wilcoxon tests and bootstrap CIs.",
+                 f"rows, {args.seeds} seeds each, seed-averaged per user; tuning fits learn from train, final fits "
+                 "from train + validation; on the test rows the ranking excludes training and validation items). "
+                 "Paired per-user Wilcoxon tests and bootstrap CIs.",
                  report(rows), "bench.split_seeds", argv, started)
     print(report(rows))
 
