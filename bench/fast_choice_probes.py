@@ -129,9 +129,10 @@ def probe_prior(experiment: Experiment, counts: list[int]) -> None:
                       if train.indptr[u + 1] > train.indptr[u] else 0.0 for u in range(train.shape[0])])
     taste = ((taste - taste.mean()) / (taste.std() or 1.0)).astype(np.float32)
     params = FAST_CHOICES[experiment.split.protocol]
-    for seed in range(42, 42 + max(1, counts[0])):
-        fitted = methods.fit_mp2v(experiment, params, Stage.VALIDATION, name="MP2V-search", seed=42,
-                                  first_member=seed - 42)
+    for offset in range(max(1, counts[0])):
+        seed = 42 + offset
+        fitted = methods.fit_mp2v(experiment, params, Stage.VALIDATION, name=methods.MP2V_FIT_NAME, seed=42,
+                                  first_member=offset)
         for strength in (-0.3, -0.15, -0.05, 0.0, 0.1):
             scored = methods.with_popularity_prior(fitted, train, strength)
             metrics = validate_scores(experiment, "prior", scored.score)

@@ -35,9 +35,6 @@ from mp2v.experiments.benchmark.run import Benchmark
 from mp2v.experiments.benchmark.space import BASELINE_SPACES
 from mp2v.experiments.experiment import FittedMethod
 
-#: The name the benchmark gives its MP2V fits, part of a stored run's key (so the validation trial is reused).
-MP2V_FIT_NAME = "MP2V-search"
-
 
 def tuning_fit(bench: Benchmark, name: str, params: dict[str, Any]) -> FittedMethod:
     """``name``'s settings fitted on train only, as its validation trial was."""
@@ -48,8 +45,8 @@ def tuning_fit(bench: Benchmark, name: str, params: dict[str, Any]) -> FittedMet
     if "MP2V" not in name:
         raise SystemExit(f"{name!r} is neither MP2V nor a registry baseline ({', '.join(registry)})")
     mp2v_params = {**bench.config.trainer_params(), **params}
-    return methods.fit_mp2v(experiment, mp2v_params, Stage.VALIDATION, name=MP2V_FIT_NAME, seed=bench.config.seed,
-                            first_member=int(params.get("seed_offset", 0)))
+    return methods.fit_mp2v(experiment, mp2v_params, Stage.VALIDATION, name=methods.MP2V_FIT_NAME,
+                            seed=bench.config.seed, first_member=int(params.get("seed_offset", 0)))
 
 
 def comparison_row(fit: str, rows: str, first: MethodResult, second: MethodResult) -> dict[str, str]:

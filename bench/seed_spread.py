@@ -34,37 +34,39 @@ from mp2v.evaluation.stages import Stage
 from mp2v.experiments.benchmark import methods
 from mp2v.experiments.benchmark.config import SEEDED
 from mp2v.experiments.benchmark.run import Benchmark
+from mp2v.experiments.experiment import FittedMethod
 from mp2v.types import Trainer
-
-#: The name the benchmark's MP2V ensemble members are stored under (``MP2V-search-s<offset>``).
-MP2V_FIT_NAME = "MP2V-search"
 
 
 def members(bench: Benchmark, results: dict[str, Any], count: int, stage: Stage, trainers: list[str],
-            log: Any = print, rows: Stage | None = None) -> dict[str, list[MethodResult]]:
-    """Each seed's ``stage`` fit judged on the ``rows`` of that stage (default: its own): MP2V's stored ensemble
-    members (also trained with each of ``trainers``, whose ensemble trials store theirs) and freshly fitted
-    iALS models."""
-    rows = rows or stage
+            log: Any = print, judged_on: tuple[Stage, ...] = ()) -> dict[Stage, dict[str, list[MethodResult]]]:
+    """Each seed's ``stage`` fit judged on the rows of every stage in ``judged_on`` (default: its own), by those
+    rows: MP2V's stored ensemble members (also trained with each of ``trainers``, whose ensemble trials store
+    theirs) and freshly fitted iALS models (each fitted once, however many row sets judge it)."""
+    judged_on = judged_on or (stage,)
     chosen = {r["name"]: r["params"] for r in results["results"]}
     experiment = bench.experiment
     single = {**bench.config.trainer_params(), **chosen["R-MP2V (single model)"]}
     variants = {"R-MP2V": single} | {f"R-MP2V, trainer={t}": {**single, "trainer": t} for t in trainers}
-    found: dict[str, list[MethodResult]] = {name: [] for name in [*variants, "iALS"]}
+    found = {rows: {name: [] for name in [*variants, "iALS"]} for rows in judged_on}
+
+    def judge(name: str, fitted: FittedMethod) -> None:
+        for rows, by_name in found.items():
+            by_name[name].append(experiment.evaluate(fitted, rows, ks=(20,)))
+
     for offset in range(count):
         for name, params in variants.items():
-            spec = methods.mp2v_spec(experiment.model, params, bench.config.seed + offset,
-                                     f"{MP2V_FIT_NAME}-s{offset}")
-            fitted = experiment.fit_mp2v(spec, stage, reuse=True)
+            fitted = methods.fit_mp2v(experiment, params, stage, name=methods.MP2V_FIT_NAME,
+                                      seed=bench.config.seed, first_member=offset)
             if not any("reused stored run" in note for note in fitted.notes):
                 log(f"note: {name} at seed offset {offset} had no stored {stage} run and was trained now")
-            found[name].append(experiment.evaluate(fitted, rows, ks=(20,)))
-        ials = methods.fit_baseline(experiment, "ials", {**chosen["iALS"], SEEDED["ials"]: offset}, stage,
-                                    name="iALS")
-        found["iALS"].append(experiment.evaluate(ials, rows, ks=(20,)))
-        log(f"seed offset {offset}: " + ", ".join(
-            f"{name} {runs[-1].metrics['recall@20']:.4f} / {runs[-1].metrics['ndcg@20']:.4f}"
-            for name, runs in found.items()))
+            judge(name, fitted)
+        judge("iALS", methods.fit_baseline(experiment, "ials", {**chosen["iALS"], SEEDED["ials"]: offset}, stage,
+                                           name="iALS"))
+        for rows, by_name in found.items():
+            log(f"seed offset {offset}, {rows} rows: " + ", ".join(
+                f"{name} {runs[-1].metrics['recall@20']:.4f} / {runs[-1].metrics['ndcg@20']:.4f}"
+                for name, runs in by_name.items()))
     return found
 
 
@@ -102,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     started = time.monotonic()
     with holdout_results_benchmark(args.results, args.seed) as (bench, results):
-        found = members(bench, results, args.members, args.stage, args.trainer)
+        found = members(bench, results, args.members, args.stage, args.trainer)[args.stage]
     body = (spread_table(found) + "\n\nThe seed-averaged single model of each (per-user metrics averaged over the "
             "seeds), paired per user:\n\n" + comparisons(found))
     reading = ("the benchmark read test; this describes the same fits and chooses nothing"

@@ -30,9 +30,6 @@ from mp2v.evaluation.stages import Stage
 from mp2v.experiments.benchmark import methods
 from mp2v.experiments.benchmark.run import Benchmark
 
-#: The stored name of the benchmark's seed-ensemble members, so the configuration as chosen is reused.
-FIT_NAME = "MP2V-search"
-
 
 def parse_change(text: str) -> dict[str, Any]:
     """``axis=value[,axis=value]`` as a dict; values are Python literals (``0.5``, ``'uiu'``) or plain words."""
@@ -57,9 +54,9 @@ def judge(bench: Benchmark, single: dict[str, Any], change: dict[str, Any], seed
     """The configuration with ``change`` at each seed, judged on the validation rows."""
     experiment, found = bench.experiment, []
     for offset in range(seeds):
-        spec = methods.mp2v_spec(experiment.model, {**single, **change}, bench.config.seed + offset,
-                                 f"{FIT_NAME}-s{offset}")
-        fitted = experiment.fit_mp2v(spec, Stage.VALIDATION, reuse=True)
+        # The benchmark's ensemble member of this seed: the configuration as chosen is reused.
+        fitted = methods.fit_mp2v(experiment, {**single, **change}, Stage.VALIDATION, name=methods.MP2V_FIT_NAME,
+                                  seed=bench.config.seed, first_member=offset)
         found.append(experiment.evaluate(fitted, Stage.VALIDATION, ks=(20,)))
         log(f"{label_of(change)}, seed offset {offset}: " + " / ".join(
             f"{found[-1].metrics[m]:.4f}" for m in METRICS))

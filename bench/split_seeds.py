@@ -36,8 +36,8 @@ from mp2v.evaluation.results import MethodResult
 from mp2v.evaluation.significance import paired_comparison
 from mp2v.evaluation.stages import Stage
 
-#: (fits, rows judged): the tuning fits on the validation rows and on the test rows, the final fits on test.
-FITS = ((Stage.VALIDATION, Stage.VALIDATION), (Stage.VALIDATION, Stage.TEST), (Stage.TEST, Stage.TEST))
+#: (fits, rows they are judged on): the tuning fits on the validation and the test rows, the final fits on test.
+FITS = ((Stage.VALIDATION, (Stage.VALIDATION, Stage.TEST)), (Stage.TEST, (Stage.TEST,)))
 
 
 def fit_label(fits: Stage, rows: Stage) -> str:
@@ -90,13 +90,13 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     for split in dict.fromkeys(args.splits):  # each split once, in the order given
         with holdout_results_benchmark(args.results, split) as (bench, results):
-            for fits, judged in FITS:
-                label = fit_label(fits, judged)
-                print(f"split {split}, {label}:", flush=True)
-                found = members(bench, results, args.seeds, fits, [], rows=judged,
+            for fits, judged_on in FITS:
+                print(f"split {split}, {fits} fits:", flush=True)
+                found = members(bench, results, args.seeds, fits, [], judged_on=judged_on,
                                 log=lambda line: print("  " + line, flush=True))
-                rows.append(split_row(split, label, found))
-                print(report(rows[-1:]), flush=True)
+                for judged in judged_on:
+                    rows.append(split_row(split, fit_label(fits, judged), found[judged]))
+                    print(report(rows[-1:]), flush=True)
     write_report(args.results, "splits", "One model against iALS on other holdout splits",
                  f"(R-MP2V and iALS with the settings the results file records, chosen on split 42's validation "
                  f"rows, {args.seeds} seeds each, seed-averaged per user; tuning fits learn from train, final fits "

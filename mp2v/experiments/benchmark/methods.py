@@ -111,6 +111,11 @@ def summed_scores(members: list[FittedMethod]) -> Callable[[IndexArray], np.ndar
     return score
 
 
+#: The name the benchmark stores its MP2V fits under (member k as ``MP2V-search-s<k>``); probes that reuse the
+#: benchmark's runs fit under it too.
+MP2V_FIT_NAME = "MP2V-search"
+
+
 def fit_mp2v(experiment: Experiment, params: dict[str, Any], stage: Stage, *, name: str,
              seed: int = 42, first_member: int = 0) -> FittedMethod:
     """One model, or a seed ensemble (``params['seeds']`` models whose scores are summed), with an optional

@@ -255,7 +255,7 @@ class Benchmark:
             if stage == "test" and "final_walks_per_node" in params:
                 params = {**params, "walks_per_node": params["final_walks_per_node"]}
             # A finalist's extra seed is the seed ensembles' member of that offset (trained once, used by both).
-            return methods.fit_mp2v(exp, params, stage, name="MP2V-search", seed=self.config.seed,
+            return methods.fit_mp2v(exp, params, stage, name=methods.MP2V_FIT_NAME, seed=self.config.seed,
                                     first_member=int(params.get(finalists.SEED_OFFSET, 0)))
 
         space = MP2V_SPACE
