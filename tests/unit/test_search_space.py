@@ -108,3 +108,30 @@ def test_a_data_bounded_axis_widens_past_the_count_as_far_as_the_data_s_size() -
     assert sorted({f for f, _ in tried}) == [32, 64, 128, 256, 512, 999]  # 128 -> 256 -> 512 -> the bound
     assert sorted({w for _, w in tried}) == [2, 5, 10, 20]  # 10 -> 20 once, then flagged
     assert result.best == {"factors": 999, "free": 20} and result.at_edge == ["free"]
+
+
+def test_a_joint_pair_reaches_a_ridge_that_one_axis_at_a_time_cannot() -> None:
+    """Two axes that only pay together: from (1, 1) every single-axis move scores worse, so the passes stay
+    there; the joint step tries the grids' product and finds (3, 3). A fast run without both axes skips it."""
+    from mp2v.experiments.benchmark.run import Benchmark, BenchmarkConfig
+    from mp2v.experiments.benchmark.space import fast
+    from mp2v.experiments.benchmark.trials import Trial
+
+    space = SearchSpace({"width": 1, "sample": 1}, [("width", [1, 2, 3]), ("sample", [1, 2, 3])],
+                        passes=2, limits={"width": (1, 3), "sample": (1, 3)}, joint=[("width", "sample")])
+    ridge = {(1, 1): 0.5, (3, 3): 1.0}
+    tried: list[tuple[int, int]] = []
+
+    def validate(name: str, fit: object, params: dict[str, object]) -> Trial:
+        point = (int(params["width"]), int(params["sample"]))  # type: ignore[call-overload]
+        tried.append(point)
+        return Trial(name, "validation", dict(params), {"recall@20": ridge.get(point, 0.0)}, 0.0, str(point))
+
+    bench = Benchmark.__new__(Benchmark)
+    bench.config, bench.log = BenchmarkConfig(widen=1), lambda _: None
+    bench.split = type("Split", (), {"shape": (1000, 1000)})()  # type: ignore[assignment]
+    bench._validate = validate  # type: ignore[method-assign]
+    result = bench.search("M", space, fit=lambda params, stage: None)  # type: ignore[arg-type,return-value]
+    assert result.best == {"width": 3, "sample": 3} and result.at_edge == []
+    assert set(tried) == {(d, s) for d in (1, 2, 3) for s in (1, 2, 3)}
+    assert fast(space, keep=("width",)).joint_candidates({"width": 1}) == []

@@ -9,13 +9,11 @@ from typing import Any
 from mp2v.common.files import write_text
 from mp2v.common.tables import markdown_table
 from mp2v.experiments.benchmark.config import BEST_MP2V, BenchmarkOutcome
-from mp2v.experiments.benchmark.report import verdict
+from mp2v.experiments.benchmark.report import LEVEL, verdict
 
 PRODUCTION = "item2vec (production)"
 SINGLE = "R-MP2V (single model)"
 METRICS = (("recall@20", "Recall@20"), ("ndcg@20", "NDCG@20"))
-#: Significance level of the "ahead of" / "behind" sentences.
-LEVEL = 0.05
 
 
 def markers(dataset: str) -> tuple[str, str]:

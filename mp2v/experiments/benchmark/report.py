@@ -22,6 +22,10 @@ def _f(value: float | None, digits: int = 3) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
+#: Significance level of the verdict's and the README block's "ahead of" / "behind".
+LEVEL = 0.05
+
+
 def verdict(outcome: BenchmarkOutcome) -> list[str]:
     """Plain sentences: where the best MP2V variant wins and where it loses, with the paired tests."""
     by_name = {r.name: r for r in outcome.results}
@@ -40,9 +44,11 @@ def verdict(outcome: BenchmarkOutcome) -> list[str]:
             test = tests.get((strongest.name, metric))
             significance = (f" (vs {strongest.name}: {test['mean_diff']:+.4f}, 95% CI [{test['ci_low']:+.4f}, "
                             f"{test['ci_high']:+.4f}], Wilcoxon p = {test['p_value']:.2g})") if test else ""
-            lines.append(f"At {label} the best MP2V variant ({best.metrics[metric]:.4f}) is ahead of every "
-                         f"baseline; the strongest is {strongest.name} ({strongest.metrics[metric]:.4f})"
-                         f"{significance}.")
+            # A higher mean that the paired test cannot tell from noise is a tie, and the sentence says so.
+            claim = ("is ahead of every baseline" if test and test["p_value"] < LEVEL else
+                     f"scores highest but is level with the strongest baseline (p >= {LEVEL:g})")
+            lines.append(f"At {label} the best MP2V variant ({best.metrics[metric]:.4f}) {claim}; the strongest "
+                         f"is {strongest.name} ({strongest.metrics[metric]:.4f}){significance}.")
         else:
             names = ", ".join(f"{r.name} ({r.metrics[metric]:.4f}{_paired(tests.get((r.name, metric)))})"
                               for r in sorted(behind, key=lambda r: -r.metrics[metric]))

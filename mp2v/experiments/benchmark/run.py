@@ -77,7 +77,8 @@ class Benchmark:
                fast_axes: tuple[str, ...] | None = None) -> SearchResult:
         """Coordinate search on validation over a grid cut to the data's size; a choice on a grid's edge
         extends that grid one step at a time until it is inside: ``config.widen`` times per axis, and on an
-        axis the data bounds (factors, neighbours) as far as that bound."""
+        axis the data bounds (factors, neighbours) as far as that bound. Then the products of the space's
+        ``joint`` axis pairs around the best, and the edges once more."""
         users, items = self.split.shape
         space = space.scaled(users, items, item_k=item_k)
         space = quick(space) if self.config.quick else fast(space, fast_axes) if self.config.fast else space
@@ -105,19 +106,27 @@ class Benchmark:
             # needs no count limit, which would leave a fast run's narrow window on an edge.
             return axis not in exhausted and (widened.get(axis, 0) < limit or space.bounded_edge(axis, best))
 
-        while not self.config.quick and (edges := [a for a in space.at_edge(best) if may_widen(a)]):
-            axis = edges[0]
-            widened[axis] = widened.get(axis, 0) + 1
-            current = space.value(best, axis)
-            space, value = space.widened(axis, best)
-            if value is None:
-                exhausted.add(axis)
-                continue
-            self.log(f"  {name}: {axis}={current} is on its grid's edge; trying {axis}={value}")
-            trial = self._validate(name, fit, {**best, axis: value})
-            seen.append(trial)
-            if trial.score() > best_trial.score() + 1e-12:
-                best, best_trial = {**best, axis: value}, trial
+        # Edges first, so the joint products are tried around the settled best on the widened grids; then
+        # edges again, where the joint step moved the best onto one.
+        for joint_round in (False, True):
+            for candidate in space.joint_candidates(best) if joint_round else []:
+                trial = self._validate(name, fit, candidate)
+                seen.append(trial)
+                if trial.score() > best_trial.score() + 1e-12:
+                    best, best_trial = candidate, trial
+            while not self.config.quick and (edges := [a for a in space.at_edge(best) if may_widen(a)]):
+                axis = edges[0]
+                widened[axis] = widened.get(axis, 0) + 1
+                current = space.value(best, axis)
+                space, value = space.widened(axis, best)
+                if value is None:
+                    exhausted.add(axis)
+                    continue
+                self.log(f"  {name}: {axis}={current} is on its grid's edge; trying {axis}={value}")
+                trial = self._validate(name, fit, {**best, axis: value})
+                seen.append(trial)
+                if trial.score() > best_trial.score() + 1e-12:
+                    best, best_trial = {**best, axis: value}, trial
         at_edge = space.at_edge(best)
         unique = {t.key: t for t in seen}
         return SearchResult(name, best, list(unique.values()), at_edge, space)
