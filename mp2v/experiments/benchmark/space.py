@@ -4,9 +4,9 @@ value is not on an edge (the report flags it when it is).
 Coordinate search: start from ``start``; for each axis in turn, try every value with the other parameters
 at their current best, keep the best (validation Recall@20 + NDCG@20); repeat ``passes`` times. It costs the
 sum, not the product, of the axis sizes, which is what makes tuning MP2V (30-40 s a trial here) affordable.
-Two axes that only pay together (a ridge across the grid) are named in ``joint``: once the passes and the
-widened edges have settled, their whole product is tried with the other parameters at the best, which one
-axis at a time cannot reach.
+Pairs of axes named in ``joint`` are then tried on their whole product, with the other parameters at the
+best, once the passes and the widened edges have settled: one axis at a time, the search neither returns to
+axes whose optimum an edge's widening moved nor crosses a ridge between two axes.
 """
 
 from __future__ import annotations
