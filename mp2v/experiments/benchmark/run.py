@@ -86,15 +86,22 @@ class Benchmark:
         best = dict(space.start)
         best_trial = self._validate(name, fit, best)
         seen = [best_trial]
+
+        def improves(candidate: dict[str, Any]) -> bool:
+            """Validate ``candidate``; keep it as the best when it scores higher."""
+            nonlocal best, best_trial
+            trial = self._validate(name, fit, candidate)
+            seen.append(trial)
+            if trial.score() > best_trial.score() + 1e-12:
+                best, best_trial = candidate, trial
+                return True
+            return False
+
         for _ in range(space.passes):
             changed = False
             for axis, values in space.axes:
                 for value in values:
-                    candidate = {**best, axis: value}
-                    trial = self._validate(name, fit, candidate)
-                    seen.append(trial)
-                    if trial.score() > best_trial.score() + 1e-12:
-                        best, best_trial, changed = candidate, trial, True
+                    changed = improves({**best, axis: value}) or changed
             if not changed:
                 break
         widened: dict[str, int] = {}
@@ -110,10 +117,7 @@ class Benchmark:
         # edges again, where the joint step moved the best onto one.
         for joint_round in (False, True):
             for candidate in space.joint_candidates(best) if joint_round else []:
-                trial = self._validate(name, fit, candidate)
-                seen.append(trial)
-                if trial.score() > best_trial.score() + 1e-12:
-                    best, best_trial = candidate, trial
+                improves(candidate)
             while not self.config.quick and (edges := [a for a in space.at_edge(best) if may_widen(a)]):
                 axis = edges[0]
                 widened[axis] = widened.get(axis, 0) + 1
@@ -123,10 +127,7 @@ class Benchmark:
                     exhausted.add(axis)
                     continue
                 self.log(f"  {name}: {axis}={current} is on its grid's edge; trying {axis}={value}")
-                trial = self._validate(name, fit, {**best, axis: value})
-                seen.append(trial)
-                if trial.score() > best_trial.score() + 1e-12:
-                    best, best_trial = {**best, axis: value}, trial
+                improves({**best, axis: value})
         at_edge = space.at_edge(best)
         unique = {t.key: t for t in seen}
         return SearchResult(name, best, list(unique.values()), at_edge, space)
