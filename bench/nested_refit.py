@@ -1,6 +1,6 @@
 """What the refit on more rows gives each method, measured inside the tuning data (test is never read).
 
-    python -m bench.nested_refit results/lastfm.json --seeds 3 --final-schedule 25x3@0.025 20x4@0.025
+    python -m bench.nested_refit results/lastfm.json --seeds 3 --variant schedule=25x3@0.025 dimensions=960
 
 The benchmark tunes on train and refits on train + validation (25 % more rows) before its one test reading.
 ``bench.refit_swing`` found one MP2V model gaining less than iALS from that refit. This probe repeats the
@@ -12,8 +12,17 @@ The split is marked on the graph on its own ``holdout_nested_<key>`` property, s
 skip those rows too.
 
 Methods: iALS and the single MP2V configuration, as ``results`` records their choices, MP2V at ``--seeds``
-seeds; and MP2V's larger fit under each ``--final-schedule`` (walks per node x epochs @ alpha, e.g. walks
-scaled with the rows as ``scale_walks_to_data`` does). Paired per-user tests on the seed-averaged metrics.
+seeds; and MP2V's larger fit under each ``--variant``: settings that override the tuned ones for the larger
+fit only (``key=value[,key=value]``, e.g. ``schedule=25x3@0.025`` for walks scaled with the rows as
+``scale_walks_to_data`` does). Paired per-user tests on the seed-averaged metrics.
+
+The larger fit learns from the rows the benchmark tuned on and is judged on the rows it tuned by, so the
+configuration as tuned carries the search's selection there and any variant starts behind it.
+``--both-sizes`` measures where each size's optimum lies on rows no choice has seen: every variant is also
+fitted at the smaller size and judged on the rows held out of it (the further 20 %; the benchmark's
+validation and test rows skipped in that ranking). A variant ahead of the configuration as tuned at the
+smaller size but behind it at the larger says the optimum moves with the rows (a rule for the refit);
+behind at both says it does not.
 Writes ``results/<results name>-nested-refit.md``.
 """
 
@@ -22,6 +31,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -64,14 +74,50 @@ def nested_split(outer: EvaluationSplit, seed: int) -> tuple[EvaluationSplit, di
     return nested, {"test": outer.test, "validation": outer.validation, "inner": inner}
 
 
-def nested_experiment(bench: Benchmark, seed: int) -> Experiment:
-    """An experiment on :func:`nested_split`, marked on the graph on its own property."""
+def nested_experiment(bench: Benchmark, seed: int) -> tuple[Experiment, Experiment]:
+    """An experiment on :func:`nested_split`, marked on the graph on its own property, and one that judges its
+    smaller fits (validation stage) on the rows held out of them (:func:`inner_rows_split`)."""
     outer = bench.split
     nested, parts = nested_split(outer, seed)
     mark_parts(bench.runner, bench.model, outer.user_ids, outer.item_ids, nested.holdout_property, parts)
-    experiment = bench.experiment
-    return Experiment(bench.runner, nested, bench.model, experiment.store, experiment.workdir,
-                      progress=False, keep_gensim_models=False)
+    store, workdir = bench.experiment.store, bench.experiment.workdir
+
+    def on(split: EvaluationSplit) -> Experiment:
+        return Experiment(bench.runner, split, bench.model, store, workdir, progress=False, keep_gensim_models=False)
+
+    return on(nested), on(inner_rows_split(nested, parts))
+
+
+def inner_rows_split(nested: EvaluationSplit, parts: dict[str, sp.csr_matrix]) -> EvaluationSplit:
+    """``nested`` with its validation stage judged on the inner rows (the smaller fit's own held-out rows), the
+    benchmark's validation and test rows skipped in that ranking. Only its validation stage is ever judged."""
+    skipped = ((parts["validation"] + parts["test"]) != 0).astype(np.float32).tocsr()
+    return replace(nested, validation=(parts["inner"] != 0).astype(np.float32).tocsr(), test=skipped)
+
+
+#: The label of a smaller fit judged on the rows held out of it (--both-sizes).
+HELD_OUT = "smaller on its held-out rows"
+BOTH_SIZES_NOTE = (" (with --both-sizes every variant is also fitted at the smaller size and judged on the "
+                   f"{INNER_SHARE:.0%} of training rows held out of it)")
+
+
+def parse_variant(text: str, tuned: dict[str, Any]) -> dict[str, Any]:
+    """``key=value[,key=value]`` as overrides of the ``tuned`` MP2V settings, each value of the tuned one's type
+    (a setting the tuned configuration does not have is refused: it would be silently ignored)."""
+    overrides: dict[str, Any] = {}
+    for part in text.split(","):
+        key, sep, value = (piece.strip() for piece in part.partition("="))
+        if not sep or not key or not value:
+            raise SystemExit(f"--variant {text!r}: write key=value[,key=value], e.g. schedule=25x3@0.025")
+        if key not in tuned:
+            raise SystemExit(f"--variant {text!r}: {key!r} is not an MP2V setting; choose from "
+                             f"{', '.join(sorted(tuned))}")
+        kind = type(tuned[key])
+        try:
+            overrides[key] = (value.lower() in ("1", "true", "yes")) if kind is bool else kind(value)
+        except ValueError:
+            raise SystemExit(f"--variant {text!r}: {key} needs a value like {tuned[key]!r}, not {value!r}") from None
+    return overrides
 
 
 def difference(first: MethodResult, second: MethodResult) -> dict[str, str]:
@@ -82,16 +128,17 @@ def difference(first: MethodResult, second: MethodResult) -> dict[str, str]:
     return row
 
 
-def probe(bench: Benchmark, results: dict[str, Any], seeds: int, schedules: list[str], seed: int,
-          log: Any = print) -> str:
-    experiment = nested_experiment(bench, seed)
+def probe(bench: Benchmark, results: dict[str, Any], seeds: int, variants: list[str], seed: int,
+          both_sizes: bool = False, log: Any = print) -> str:
+    experiment, on_inner_rows = nested_experiment(bench, seed)
     chosen = {r["name"]: r["params"] for r in results["results"]}
     mp2v = {k: v for k, v in chosen["R-MP2V (single model)"].items() if k not in ("seeds", "seed_offset")}
     mp2v = {**bench.config.trainer_params(), **mp2v}
+    overrides = {variant: parse_variant(variant, mp2v) for variant in variants}  # refused before any fit
     found: dict[str, MethodResult] = {}
 
-    def judge(label: str, fits: list[Any]) -> None:
-        found[label] = averaged([experiment.evaluate(f, Stage.TEST, ks=(20,)) for f in fits], label)
+    def judge(label: str, fits: list[Any], judge_by: Experiment = experiment, stage: Stage = Stage.TEST) -> None:
+        found[label] = averaged([judge_by.evaluate(f, stage, ks=(20,)) for f in fits], label)
         log(f"{label}: " + " ".join(f"{m} {found[label].metrics[m]:.4f}" for m in METRICS))
 
     def mp2v_fits(params: dict[str, Any], stage: Stage) -> list[Any]:
@@ -101,10 +148,18 @@ def probe(bench: Benchmark, results: dict[str, Any], seeds: int, schedules: list
     for stage, size in ((Stage.VALIDATION, "smaller"), (Stage.TEST, "larger")):
         judge(f"iALS, {size}", [methods.fit_baseline(experiment, "ials", chosen["iALS"], stage, name="iALS")])
         judge(f"R-MP2V, {size}", mp2v_fits(mp2v, stage))
-    for schedule in schedules:
-        judge(f"R-MP2V, larger, {schedule}", mp2v_fits({**mp2v, "schedule": schedule}, Stage.TEST))
+    for variant, changed in overrides.items():
+        judge(f"R-MP2V, larger, {variant}", mp2v_fits({**mp2v, **changed}, Stage.TEST))
+    sizes = ""
+    if both_sizes:  # the smaller fits are stored: as tuned, they are the ones fitted above
+        for variant, changed in {"as tuned": {}, **overrides}.items():
+            judge(f"{HELD_OUT}, {variant}", mp2v_fits({**mp2v, **changed}, Stage.VALIDATION),
+                  on_inner_rows, Stage.VALIDATION)
+        sizes = "\n\n" + sizes_table(found, variants)
     rows = []
     for label, result in found.items():
+        if label.startswith(HELD_OUT):  # in the table of both sizes
+            continue
         row = {"fit": label, **{m: f"{result.metrics[m]:.4f}" for m in METRICS}}
         method = label.split(",")[0]
         if label != f"{method}, smaller":
@@ -113,26 +168,47 @@ def probe(bench: Benchmark, results: dict[str, Any], seeds: int, schedules: list
         rows.append(row)
     gains = [{"comparison": "R-MP2V − iALS, smaller", **difference(found["R-MP2V, smaller"], found["iALS, smaller"])},
              {"comparison": "R-MP2V − iALS, larger", **difference(found["R-MP2V, larger"], found["iALS, larger"])}]
-    gains += [{"comparison": f"{schedule} − as tuned, larger",
-               **difference(found[f"R-MP2V, larger, {schedule}"], found["R-MP2V, larger"])} for schedule in schedules]
-    return markdown_table(rows) + "\n\n" + markdown_table(gains)
+    gains += [{"comparison": f"{variant} − as tuned, larger",
+               **difference(found[f"R-MP2V, larger, {variant}"], found["R-MP2V, larger"])} for variant in variants]
+    return markdown_table(rows) + "\n\n" + markdown_table(gains) + sizes
+
+
+def sizes_table(found: dict[str, MethodResult], variants: list[str]) -> str:
+    """Each variant against the configuration as tuned at both sizes, each judged on rows it did not learn from:
+    the smaller fit on its held-out rows (no choice saw them), the larger on validation (the search's rows)."""
+    rows = []
+    for variant in variants:
+        smaller = difference(found[f"{HELD_OUT}, {variant}"],
+                             found[f"{HELD_OUT}, as tuned"])
+        larger = difference(found[f"R-MP2V, larger, {variant}"], found["R-MP2V, larger"])
+        rows.append({"variant − as tuned": variant,
+                     **{f"smaller, held-out rows: {k}": v for k, v in smaller.items()},
+                     **{f"larger, validation rows: {k}": v for k, v in larger.items()}})
+    held_out = [f"{HELD_OUT}, as tuned", *(f"{HELD_OUT}, {v}" for v in variants)]
+    levels = markdown_table([{"fit": label, **{m: f"{found[label].metrics[m]:.4f}" for m in METRICS}}
+                             for label in held_out])
+    return levels + "\n\n" + markdown_table(rows)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("results", type=Path, help="a holdout benchmark's results JSON (results/lastfm.json)")
     parser.add_argument("--seeds", type=int, default=3, help="MP2V fits per configuration (seed-averaged)")
-    parser.add_argument("--final-schedule", nargs="*", default=["25x3@0.025"],
-                        help="MP2V schedules (walks x epochs @ alpha) tried for the larger fit")
+    parser.add_argument("--variant", nargs="*", default=["schedule=25x3@0.025"],
+                        help="settings overriding the tuned MP2V ones for the larger fit only, each "
+                             "key=value[,key=value] (e.g. schedule=25x3@0.025 dimensions=960)")
+    parser.add_argument("--both-sizes", action="store_true",
+                        help="also fit every variant at the smaller size, judged on the rows held out of it")
     parser.add_argument("--seed", type=int, default=42, help="the benchmark's split seed")
     parser.add_argument("--inner-seed", type=int, default=7, help="the seed of the further 20 %% held out")
     args = parser.parse_args(argv)
     started = time.monotonic()
     with holdout_results_benchmark(args.results, args.seed) as (bench, results):
-        body = probe(bench, results, args.seeds, args.final_schedule, args.inner_seed)
+        body = probe(bench, results, args.seeds, args.variant, args.inner_seed, args.both_sizes)
     write_report(args.results, "nested-refit", "The refit on 25 % more rows, one level down",
                  f"(train minus a further {INNER_SHARE:.0%} of every user's rows, seed {args.inner_seed}, against all "
-                 f"training rows, both judged on the validation rows; MP2V averaged over {args.seeds} seeds; "
+                 f"training rows, both judged on the validation rows{BOTH_SIZES_NOTE if args.both_sizes else ''}; "
+                 f"MP2V averaged over {args.seeds} seeds; "
                  "test never read). Paired per-user Wilcoxon tests and bootstrap CIs.", body,
                  "bench.nested_refit", argv, started)
     print(body)
