@@ -17,12 +17,13 @@ fit only (``key=value[,key=value]``, e.g. ``schedule=25x3@0.025`` for walks scal
 ``scale_walks_to_data`` does). Paired per-user tests on the seed-averaged metrics.
 
 The larger fit learns from the rows the benchmark tuned on and is judged on the rows it tuned by, so the
-configuration as tuned carries the search's selection there and any variant starts behind it.
+configuration as tuned may be favoured there by the search's own selection.
 ``--both-sizes`` measures where each size's optimum lies on rows no choice has seen: every variant is also
 fitted at the smaller size and judged on the rows held out of it (the further 20 %; the benchmark's
 validation and test rows skipped in that ranking). A variant ahead of the configuration as tuned at the
 smaller size but behind it at the larger says the optimum moves with the rows (a rule for the refit);
 behind at both says it does not.
+
 Writes ``results/<results name>-nested-refit.md``.
 """
 
