@@ -137,30 +137,33 @@ def probe(bench: Benchmark, results: dict[str, Any], seeds: int, variants: list[
     mp2v = {**bench.config.trainer_params(), **mp2v}
     overrides = {variant: parse_variant(variant, mp2v) for variant in variants}  # refused before any fit
     found: dict[str, MethodResult] = {}
+    held_out: dict[str, MethodResult] = {}  # --both-sizes: smaller fits on their held-out rows, by variant
 
-    def judge(label: str, fits: list[Any], judge_by: Experiment = experiment, stage: Stage = Stage.TEST) -> None:
-        found[label] = averaged([judge_by.evaluate(f, stage, ks=(20,)) for f in fits], label)
-        log(f"{label}: " + " ".join(f"{m} {found[label].metrics[m]:.4f}" for m in METRICS))
+    def judge(label: str, fits: list[Any], judge_by: Experiment = experiment,
+              stage: Stage = Stage.TEST) -> MethodResult:
+        result = averaged([judge_by.evaluate(f, stage, ks=(20,)) for f in fits], label)
+        log(f"{label}: " + " ".join(f"{m} {result.metrics[m]:.4f}" for m in METRICS))
+        return result
 
     def mp2v_fits(params: dict[str, Any], stage: Stage) -> list[Any]:
         return [methods.fit_mp2v(experiment, params, stage, name="MP2V-nested", seed=bench.config.seed + s)
                 for s in range(seeds)]
 
     for stage, size in ((Stage.VALIDATION, "smaller"), (Stage.TEST, "larger")):
-        judge(f"iALS, {size}", [methods.fit_baseline(experiment, "ials", chosen["iALS"], stage, name="iALS")])
-        judge(f"R-MP2V, {size}", mp2v_fits(mp2v, stage))
+        found[f"iALS, {size}"] = judge(f"iALS, {size}", [methods.fit_baseline(experiment, "ials", chosen["iALS"],
+                                                                              stage, name="iALS")])
+        found[f"R-MP2V, {size}"] = judge(f"R-MP2V, {size}", mp2v_fits(mp2v, stage))
     for variant, changed in overrides.items():
-        judge(f"R-MP2V, larger, {variant}", mp2v_fits({**mp2v, **changed}, Stage.TEST))
+        found[f"R-MP2V, larger, {variant}"] = judge(f"R-MP2V, larger, {variant}",
+                                                    mp2v_fits({**mp2v, **changed}, Stage.TEST))
     sizes = ""
     if both_sizes:  # the smaller fits are stored: as tuned, they are the ones fitted above
         for variant, changed in {"as tuned": {}, **overrides}.items():
-            judge(f"{HELD_OUT}, {variant}", mp2v_fits({**mp2v, **changed}, Stage.VALIDATION),
-                  on_inner_rows, Stage.VALIDATION)
-        sizes = "\n\n" + sizes_table(found, variants)
+            held_out[variant] = judge(f"{HELD_OUT}, {variant}", mp2v_fits({**mp2v, **changed}, Stage.VALIDATION),
+                                      on_inner_rows, Stage.VALIDATION)
+        sizes = "\n\n" + sizes_table(found, held_out)
     rows = []
     for label, result in found.items():
-        if label.startswith(HELD_OUT):  # in the table of both sizes
-            continue
         row = {"fit": label, **{m: f"{result.metrics[m]:.4f}" for m in METRICS}}
         method = label.split(",")[0]
         if label != f"{method}, smaller":
@@ -174,20 +177,19 @@ def probe(bench: Benchmark, results: dict[str, Any], seeds: int, variants: list[
     return markdown_table(rows) + "\n\n" + markdown_table(gains) + sizes
 
 
-def sizes_table(found: dict[str, MethodResult], variants: list[str]) -> str:
+def sizes_table(found: dict[str, MethodResult], held_out: dict[str, MethodResult]) -> str:
     """Each variant against the configuration as tuned at both sizes, each judged on rows it did not learn from:
-    the smaller fit on its held-out rows (no choice saw them), the larger on validation (the search's rows)."""
+    the smaller fit on its held-out rows (``held_out``, by variant; no choice saw them), the larger on
+    validation (``found``; the search's rows)."""
     rows = []
-    for variant in variants:
-        smaller = difference(found[f"{HELD_OUT}, {variant}"],
-                             found[f"{HELD_OUT}, as tuned"])
+    for variant in [v for v in held_out if v != "as tuned"]:
+        smaller = difference(held_out[variant], held_out["as tuned"])
         larger = difference(found[f"R-MP2V, larger, {variant}"], found["R-MP2V, larger"])
         rows.append({"variant − as tuned": variant,
                      **{f"smaller, held-out rows: {k}": v for k, v in smaller.items()},
                      **{f"larger, validation rows: {k}": v for k, v in larger.items()}})
-    held_out = [f"{HELD_OUT}, as tuned", *(f"{HELD_OUT}, {v}" for v in variants)]
-    levels = markdown_table([{"fit": label, **{m: f"{found[label].metrics[m]:.4f}" for m in METRICS}}
-                             for label in held_out])
+    levels = markdown_table([{"fit": f"{HELD_OUT}, {variant}", **{m: f"{result.metrics[m]:.4f}" for m in METRICS}}
+                             for variant, result in held_out.items()])
     return levels + "\n\n" + markdown_table(rows)
 
 
