@@ -48,6 +48,7 @@ from mp2v.evaluation.split import fingerprint
 from mp2v.evaluation.stages import EvaluationSplit, Stage
 from mp2v.experiments.benchmark import methods
 from mp2v.experiments.benchmark.run import Benchmark
+from mp2v.experiments.benchmark.space import NEUTRAL, SEED_OFFSET
 from mp2v.experiments.experiment import Experiment
 from mp2v.experiments.protocols import mark_parts
 
@@ -104,20 +105,22 @@ BOTH_SIZES_NOTE = (" (with --both-sizes every variant is also fitted at the smal
 
 def parse_variant(text: str, tuned: dict[str, Any]) -> dict[str, Any]:
     """``key=value[,key=value]`` as overrides of the ``tuned`` MP2V settings, each value of the tuned one's type
-    (a setting the tuned configuration does not have is refused: it would be silently ignored)."""
+    (an axis the tuned configuration leaves out is at its NEUTRAL value; any other key is refused: it would be
+    silently ignored)."""
     overrides: dict[str, Any] = {}
     for part in text.split(","):
         key, sep, value = (piece.strip() for piece in part.partition("="))
         if not sep or not key or not value:
             raise SystemExit(f"--variant {text!r}: write key=value[,key=value], e.g. schedule=25x3@0.025")
-        if key not in tuned:
+        known = {**{k: v for k, v in NEUTRAL.items() if k != SEED_OFFSET}, **tuned}  # absent axes: their neutral value
+        if key not in known:
             raise SystemExit(f"--variant {text!r}: {key!r} is not an MP2V setting; choose from "
-                             f"{', '.join(sorted(tuned))}")
-        kind = type(tuned[key])
+                             f"{', '.join(sorted(known))}")
+        kind = str if known[key] is None else type(known[key])
         try:
             overrides[key] = (value.lower() in ("1", "true", "yes")) if kind is bool else kind(value)
         except ValueError:
-            raise SystemExit(f"--variant {text!r}: {key} needs a value like {tuned[key]!r}, not {value!r}") from None
+            raise SystemExit(f"--variant {text!r}: {key} needs a value like {known[key]!r}, not {value!r}") from None
     return overrides
 
 
@@ -129,12 +132,17 @@ def difference(first: MethodResult, second: MethodResult) -> dict[str, str]:
     return row
 
 
+def tuned_settings(bench: Benchmark, results: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every method's recorded settings by name, and the single MP2V model's as one fit takes them."""
+    chosen = {r["name"]: r["params"] for r in results["results"]}
+    mp2v = {k: v for k, v in chosen["R-MP2V (single model)"].items() if k not in ("seeds", SEED_OFFSET)}
+    return chosen, {**bench.config.trainer_params(), **mp2v}
+
+
 def probe(bench: Benchmark, results: dict[str, Any], seeds: int, variants: list[str], seed: int,
           both_sizes: bool = False, log: Any = print) -> str:
     experiment, on_inner_rows = nested_experiment(bench, seed)
-    chosen = {r["name"]: r["params"] for r in results["results"]}
-    mp2v = {k: v for k, v in chosen["R-MP2V (single model)"].items() if k not in ("seeds", "seed_offset")}
-    mp2v = {**bench.config.trainer_params(), **mp2v}
+    chosen, mp2v = tuned_settings(bench, results)
     overrides = {variant: parse_variant(variant, mp2v) for variant in variants}  # refused before any fit
     found: dict[str, MethodResult] = {}
     held_out: dict[str, MethodResult] = {}  # --both-sizes: smaller fits on their held-out rows, by variant
@@ -193,17 +201,23 @@ def sizes_table(found: dict[str, MethodResult], held_out: dict[str, MethodResult
     return levels + "\n\n" + markdown_table(rows)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def nested_arguments(description: str | None) -> argparse.ArgumentParser:
+    """The options of the probes on :func:`nested_split` (this one and ``bench.warm_refit``)."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("results", type=Path, help="a holdout benchmark's results JSON (results/lastfm.json)")
     parser.add_argument("--seeds", type=int, default=3, help="MP2V fits per configuration (seed-averaged)")
+    parser.add_argument("--seed", type=int, default=42, help="the benchmark's split seed")
+    parser.add_argument("--inner-seed", type=int, default=7, help="the seed of the further 20 %% held out")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = nested_arguments(__doc__)
     parser.add_argument("--variant", nargs="*", default=["schedule=25x3@0.025"],
                         help="settings overriding the tuned MP2V ones for the larger fit only, each "
                              "key=value[,key=value] (e.g. schedule=25x3@0.025 dimensions=960)")
     parser.add_argument("--both-sizes", action="store_true",
                         help="also fit every variant at the smaller size, judged on the rows held out of it")
-    parser.add_argument("--seed", type=int, default=42, help="the benchmark's split seed")
-    parser.add_argument("--inner-seed", type=int, default=7, help="the seed of the further 20 %% held out")
     args = parser.parse_args(argv)
     started = time.monotonic()
     with holdout_results_benchmark(args.results, args.seed) as (bench, results):

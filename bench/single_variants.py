@@ -1,4 +1,4 @@
-"""Variants of the chosen single MP2V model, judged on validation (test is never read).
+"""Variants of the chosen single MP2V model, judged on validation (test is read only with ``--test``).
 
     python -m bench.single_variants results/lastfm.json --set return_weight=0 --set return_weight=0.5 --seeds 3
     python -m bench.single_variants results/lastfm.json --set dimensions=768,sample=0.001,return_weight=1.0 \
@@ -9,9 +9,11 @@ R-MP2V; the variant and the configuration as chosen are trained at the same ``--
 benchmark's seed + 0, 1, ...; the configuration as chosen and any variant already trained are reused from the
 benchmark's stored runs) and judged on the validation rows. The table gives each one's seed-averaged
 Recall@20 / NDCG@20, its per-seed Recall@20, and the paired per-user difference from the configuration as
-chosen (or from the ``--reference``-th variant). Writes ``results/<results name>-variants.md``. A variant
-that wins here is a candidate for the benchmark's search grid, where validation chooses and test is read
-once.
+chosen (or from the ``--reference``-th variant). A variant that wins here is a candidate for the benchmark's
+search grid, where validation chooses and test is read once. With ``--test`` the probe itself makes that
+choice among its variants (best validation Recall@20 + NDCG@20, as the benchmark chooses) and only then
+reads test once, for the choice and the configuration as chosen, refitted on train + validation, against
+iALS. Writes ``results/<results name>-variants.md`` (``--report`` names another).
 """
 
 from __future__ import annotations
@@ -50,14 +52,15 @@ def label_of(change: dict[str, Any]) -> str:
 
 
 def judge(bench: Benchmark, single: dict[str, Any], change: dict[str, Any], seeds: int,
-          log: Any = print) -> list[MethodResult]:
-    """The configuration with ``change`` at each seed, judged on the validation rows."""
+          log: Any = print, stage: Stage = Stage.VALIDATION) -> list[MethodResult]:
+    """The configuration with ``change`` at each seed, fitted for ``stage`` and judged on its rows
+    (validation: fitted on train; test: on train + validation)."""
     experiment, found = bench.experiment, []
     for offset in range(seeds):
         # The benchmark's ensemble member of this seed: the configuration as chosen is reused.
-        fitted = methods.fit_mp2v(experiment, {**single, **change}, Stage.VALIDATION, name=methods.MP2V_FIT_NAME,
+        fitted = methods.fit_mp2v(experiment, {**single, **change}, stage, name=methods.MP2V_FIT_NAME,
                                   seed=bench.config.seed, first_member=offset)
-        found.append(experiment.evaluate(fitted, Stage.VALIDATION, ks=(20,)))
+        found.append(experiment.evaluate(fitted, stage, ks=(20,)))
         log(f"{label_of(change)}, seed offset {offset}: " + " / ".join(
             f"{found[-1].metrics[m]:.4f}" for m in METRICS))
     return found
@@ -79,6 +82,35 @@ def variant_rows(found: dict[str, list[MethodResult]], reference: int = 0) -> li
     return rows
 
 
+def best_by_validation(found: dict[str, list[MethodResult]]) -> str:
+    """The variant with the highest seed-averaged Recall@20 + NDCG@20 (the benchmark's criterion)."""
+    mean = {name: averaged(runs, name) for name, runs in found.items()}
+    return max(found, key=lambda name: sum(mean[name].metrics[m] for m in METRICS))
+
+
+def choose_and_read_test(bench: Benchmark, results: dict[str, Any], single: dict[str, Any],
+                         changes: list[dict[str, Any]], found: dict[str, list[MethodResult]], seeds: int) -> str:
+    """``--test``: the variant with the best seed-averaged validation Recall@20 + NDCG@20 (the configuration as
+    chosen among them) is chosen here, before any test row is read; then it and the configuration as chosen
+    are fitted on train + validation and judged once on test, against iALS with the settings the results file
+    records (fitted the same way)."""
+    best = best_by_validation(found)
+    ials_params = next(r["params"] for r in results["results"] if r["name"] == "iALS")
+    ials = bench.experiment.evaluate(methods.fit_baseline(bench.experiment, "ials", ials_params, Stage.TEST,
+                                                          name="iALS"), Stage.TEST, ks=(20,))
+    tested = {"iALS": ials}
+    for name, change in (("as chosen", {}), *((label_of(c), c) for c in changes if label_of(c) == best)):
+        tested[name] = averaged(judge(bench, single, change, seeds, stage=Stage.TEST), name)
+    rows = [{"test (read once)": name, **{m: f"{r.metrics[m]:.4f}" for m in METRICS}} for name, r in tested.items()]
+    pairs = [(name, "iALS") for name in tested if name != "iALS"] + ([(best, "as chosen")] if best in tested and
+                                                                     best != "as chosen" else [])
+    compared = [{"comparison": f"{first} − {second}", **{
+        f"{m} [95% CI] (p)": ci_text(paired_comparison(tested[first].per_user[m], tested[second].per_user[m]))
+        for m in METRICS}} for first, second in pairs]
+    return (f"Chosen on validation: {best}. Test, MP2V averaged over {seeds} seeds per user:\n\n"
+            + markdown_table(rows) + "\n\n" + markdown_table(compared))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("results", type=Path, help="a holdout benchmark's results JSON (results/lastfm.json)")
@@ -88,6 +120,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reference", type=int, default=0,
                         help="the row every other is paired with: 0 the configuration as chosen, n the n-th --set")
     parser.add_argument("--seed", type=int, default=42, help="the benchmark's split seed")
+    parser.add_argument("--test", action="store_true",
+                        help="choose the best by validation, then read test once for it and the configuration as "
+                             "chosen (fitted on train + validation), against iALS")
+    parser.add_argument("--report", default="variants",
+                        help="the report's name after the results name (results/<name>-<report>.md)")
     args = parser.parse_args(argv)
     if args.seeds < 1:
         parser.error(f"--seeds must be at least 1, got {args.seeds}")
@@ -99,11 +136,14 @@ def main(argv: list[str] | None = None) -> None:
         single = {**bench.config.trainer_params(), **chosen}
         found = {label_of(change): judge(bench, single, change, args.seeds, log=lambda s: print(s, flush=True))
                  for change in [{}, *args.changes]}
+        test = ("\n\n" + choose_and_read_test(bench, results, single, args.changes, found, args.seeds)
+                if args.test else "")
     body = (f"The configuration as chosen: {', '.join(f'{k}={v}' for k, v in chosen.items())}.\n\n"
-            + markdown_table(variant_rows(found, args.reference)))
-    write_report(args.results, "variants", "Variants of the chosen single MP2V model",
-                 f"(validation rows, tuning fits, {args.seeds} seeds each, seed-averaged per user; test never "
-                 f"read). Paired per-user Wilcoxon tests and bootstrap CIs against {list(found)[args.reference]}.",
+            + markdown_table(variant_rows(found, args.reference)) + test)
+    write_report(args.results, args.report, "Variants of the chosen single MP2V model",
+                 f"(validation rows, tuning fits, {args.seeds} seeds each, seed-averaged per user; test "
+                 f"{'read once, after the choice' if args.test else 'never read'}). Paired per-user Wilcoxon "
+                 f"tests and bootstrap CIs against {list(found)[args.reference]}.",
                  body, "bench.single_variants", argv, started)
     print(body)
 

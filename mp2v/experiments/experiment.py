@@ -24,7 +24,7 @@ from mp2v.graph.model import GraphModel, graph_fingerprint
 from mp2v.models.base import Recommender
 from mp2v.models.item2vec import PRODUCTION_PARAMS, Item2Vec, Item2VecParams
 from mp2v.models.mp2v import MP2V, AlignedScores, GraphWalks, Mp2vParams
-from mp2v.training.gensim_sgns import TrainConfig
+from mp2v.training.gensim_sgns import TrainConfig, train_description
 from mp2v.training.torch_options import TorchOptions
 from mp2v.types import FloatMatrix, IndexArray, ScoringRule, Trainer
 from mp2v.walks.config import HoldoutExclusion, WalkConfig
@@ -147,7 +147,7 @@ class Experiment:
         # already holds (protocol, seed, test size), so runs stored before namespaced splits keep their keys.
         described = walk_description(walk_config)
         described["exclude_holdout"] = list(exclusion.values)
-        params: dict[str, Any] = {"walk": described, "train": asdict(spec.train),
+        params: dict[str, Any] = {"walk": described, "train": train_description(spec.train),
                                   "scoring": spec.scoring, "initialise_from_item2vec": spec.initialise_from_item2vec}
         if spec.trainer != "gensim":  # only when set, so that stored gensim runs keep their keys
             params["trainer"] = spec.trainer

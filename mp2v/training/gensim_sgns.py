@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -46,6 +46,11 @@ class TrainConfig:
     mode: CorpusMode = "corpus_file"
     #: Keep initial vectors of these tokens fixed during training (the seeds' "frozen items" ablation).
     freeze_initialised: bool = False
+    #: A low-learning-rate finish: this many more epochs after the schedule, the rate restarting at
+    #: ``tail_alpha`` and falling to ``min_alpha`` again (gensim and the numba kernel; 0: none). See
+    #: docs/benchmark.md, "Eighth round".
+    tail_epochs: int = 0
+    tail_alpha: float = 0.0025
 
     def __post_init__(self) -> None:
         rules = {  # name: (holds, what it must be)
@@ -53,6 +58,9 @@ class TrainConfig:
             "negative": (self.negative >= 1, ">= 1"), "epochs": (self.epochs >= 1, ">= 1"),
             "alpha": (self.alpha > 0, "> 0"), "workers": (self.workers >= 1, ">= 1"),
             "sample": (self.sample >= 0, ">= 0"), "min_alpha": (0 <= self.min_alpha <= self.alpha, "in [0, alpha]"),
+            "tail_epochs": (self.tail_epochs >= 0, ">= 0"),
+            "tail_alpha": (not self.tail_epochs or self.min_alpha <= self.tail_alpha <= self.alpha,
+                           "in [min_alpha, alpha] with a tail"),
         }
         bad = [f"{name} {getattr(self, name)} (must be {rule})" for name, (holds, rule) in rules.items() if not holds]
         if bad:
@@ -60,6 +68,15 @@ class TrainConfig:
                               "see `mp2v evaluate --help` for the training options")
         if self.mode not in ("corpus_file", "iterable"):
             raise ConfigError(f"mode must be corpus_file or iterable, not {self.mode!r}")
+
+
+def train_description(config: TrainConfig) -> dict[str, object]:
+    """``config`` as a dict for run keys and metadata, without the tail fields when there is no tail (so the
+    keys of runs stored before the tail existed still match)."""
+    described = asdict(config)
+    if config.tail_epochs == 0:
+        del described["tail_epochs"], described["tail_alpha"]
+    return described
 
 
 @dataclass
@@ -82,6 +99,10 @@ class _Progress(CallbackAny2Vec):
         self.words_per_epoch = words_per_epoch
         self.started = 0.0
         self.losses: list[float] = []
+        self._previous_loss = 0.0
+
+    def restart(self) -> None:
+        """A new train() call: gensim's running loss starts from zero again."""
         self._previous_loss = 0.0
 
     def on_epoch_begin(self, model: Word2Vec) -> None:
@@ -117,17 +138,19 @@ def train(corpus: Path, config: TrainConfig, *, initial_vectors: Mapping[Token, 
     if initial_vectors:
         _initialise(model, initial_vectors, freeze=config.freeze_initialised)
     words = int(model.corpus_total_words)
-    callback = _Progress(config.epochs, words, progress)
+    callback = _Progress(config.epochs + config.tail_epochs, words, progress)
+    source = {"corpus_file": str(corpus)} if config.mode == "corpus_file" else {"corpus_iterable": sentences}
     started = time.monotonic()
-    if config.mode == "corpus_file":
-        model.train(corpus_file=str(corpus), total_words=words, epochs=config.epochs, callbacks=[callback],
-                    compute_loss=True)
-    else:
-        model.train(corpus_iterable=sentences, total_words=words, epochs=config.epochs, callbacks=[callback],
-                    compute_loss=True)
+    model.train(**source, total_words=words, epochs=config.epochs, callbacks=[callback], compute_loss=True)
+    if config.tail_epochs:
+        # A second call restarts gensim's linear schedule: from tail_alpha down to min_alpha over the tail.
+        callback.restart()
+        model.train(**source, total_words=words, epochs=config.tail_epochs, start_alpha=config.tail_alpha,
+                    end_alpha=config.min_alpha, callbacks=[callback], compute_loss=True)
     seconds = time.monotonic() - started
     callback.bar.close()
-    return TrainResult(model=model, seconds=seconds, words_per_second=words * config.epochs / seconds,
+    epochs = config.epochs + config.tail_epochs
+    return TrainResult(model=model, seconds=seconds, words_per_second=words * epochs / seconds,
                        epoch_losses=callback.losses)
 
 

@@ -276,23 +276,27 @@ def train_typed(corpus: Path, config: TrainConfig, *, typed: bool = True,
     started = time.monotonic()
     try:
         chunk_seed = config.seed * 1_000_003
-        # The kernel's rate falls with (words before + words in the chunk) / total: scaling the epoch's
-        # position by 1 / decay_share makes each epoch cover only decay_share of its part of the schedule.
-        total = words * config.epochs / options.decay_share
-        for epoch in range(config.epochs):
-            loss, done = 0.0, 0.0
-            for walks in _walk_chunks(corpus, vocabulary):
-                loss += _train_chunk(walks, inputs, outputs, lock, keep, members, cdf, starts, group_of,
-                                     vocabulary.types, pair_weight, config.window, config.negative, config.alpha,
-                                     config.min_alpha, options.l2, options.skip_at,
-                                     epoch * words / options.decay_share + done, total, chunk_seed)
-                done += float((walks >= 0).sum())
-                chunk_seed += walks.shape[0]
-            losses.append(loss)
-            if progress:
-                print(f"epoch {len(losses)}/{config.epochs}: loss {loss:,.0f}", flush=True)
+        # The schedule, then the optional tail: the rate restarts at tail_alpha and falls to min_alpha again.
+        phases = [(config.epochs, config.alpha)] + ([(config.tail_epochs, config.tail_alpha)]
+                                                    if config.tail_epochs else [])
+        for phase_epochs, alpha in phases:
+            # The kernel's rate falls with (words before + words in the chunk) / total: scaling the epoch's
+            # position by 1 / decay_share makes each epoch cover only decay_share of its part of the schedule.
+            total = words * phase_epochs / options.decay_share
+            for epoch in range(phase_epochs):
+                loss, done = 0.0, 0.0
+                for walks in _walk_chunks(corpus, vocabulary):
+                    loss += _train_chunk(walks, inputs, outputs, lock, keep, members, cdf, starts, group_of,
+                                         vocabulary.types, pair_weight, config.window, config.negative, alpha,
+                                         config.min_alpha, options.l2, options.skip_at,
+                                         epoch * words / options.decay_share + done, total, chunk_seed)
+                    done += float((walks >= 0).sum())
+                    chunk_seed += walks.shape[0]
+                losses.append(loss)
+                if progress:
+                    print(f"epoch {len(losses)}/{config.epochs + config.tail_epochs}: loss {loss:,.0f}", flush=True)
     finally:
         numba.set_num_threads(previous_threads)
     seconds = time.monotonic() - started
-    return TypedTrainResult(vocabulary.tokens, inputs, outputs, seconds, words * config.epochs / max(seconds, 1e-9),
-                            losses)
+    epochs = config.epochs + config.tail_epochs
+    return TypedTrainResult(vocabulary.tokens, inputs, outputs, seconds, words * epochs / max(seconds, 1e-9), losses)

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from mp2v.errors import ConfigError
 from mp2v.training import gensim_sgns
 from mp2v.training.gensim_sgns import TrainConfig
 from mp2v.training.numba_sgns import TypedTrainResult, train_typed
@@ -40,6 +41,9 @@ def train_vectors(corpus: Path, config: TrainConfig, trainer: Trainer, torch: To
                               result.epoch_losses, gensim_model=result.model)
     notes: list[str] = []
     if trainer.uses_torch:
+        if config.tail_epochs:
+            raise ConfigError(f"tail epochs ({config.tail_epochs}) are not implemented in the {trainer} trainer: "
+                              "train with gensim or the numba kernel, or set no tail")
         from mp2v.training.torch_launch import train_torch  # imports torch only when it trains
 
         typed, figures = train_torch(corpus, config, torch or TorchOptions(), typed=trainer.typed,

@@ -6,6 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mp2v.cli.main import app
+from mp2v.errors import ConfigError
 from mp2v.experiments.benchmark import methods
 from mp2v.experiments.benchmark.config import BenchmarkConfig
 from mp2v.experiments.benchmark.space import MP2V_SPACE
@@ -50,3 +51,11 @@ def test_benchmark_with_torch_trainer_without_torch_says_which_extra(monkeypatch
     assert result.exit_code != 0
     assert "pip install" in result.output and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_tail_setting_reaches_the_training_config_and_a_bad_one_is_refused() -> None:
+    assert _spec(BenchmarkConfig()).train.tail_epochs == 0
+    train = _spec(BenchmarkConfig(), {"tail": "2@0.005"}).train
+    assert (train.tail_epochs, train.tail_alpha) == (2, 0.005)
+    with pytest.raises(ConfigError, match=r"tail '1@slow': write <epochs>@<learning rate>, e.g. 1@0.0025"):
+        _spec(BenchmarkConfig(), {"tail": "1@slow"})

@@ -72,6 +72,8 @@ def test_a_variant_overrides_tuned_settings_with_values_of_their_type() -> None:
     assert parse_variant("schedule=25x3@0.025", tuned) == {"schedule": "25x3@0.025"}
     assert parse_variant("dimensions=960, sample=0.0001,weighted=false", tuned) == \
         {"dimensions": 960, "sample": 0.0001, "weighted": False}
+    # An axis the tuned configuration leaves out (at its neutral value) may be varied too.
+    assert parse_variant("tail=1@0.0025,return_weight=0.5", tuned) == {"tail": "1@0.0025", "return_weight": 0.5}
     for text, message in (("dimensions", "write key=value"), ("sample=", "write key=value"),
                           ("dimension=960", "'dimension' is not an MP2V setting"),
                           ("dimensions=many", "dimensions needs a value like 768, not 'many'")):

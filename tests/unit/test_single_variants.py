@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.single_variants import label_of, parse_change, variant_rows
+from bench.single_variants import best_by_validation, label_of, parse_change, variant_rows
 from mp2v.evaluation.results import MethodResult
 from mp2v.evaluation.stages import Stage
 
@@ -44,3 +44,10 @@ def test_any_row_can_be_the_reference() -> None:
     rows = variant_rows({"as chosen": [_seeded(0.0)], "a=1": [_seeded(0.01)], "a=2": [_seeded(0.03)]}, reference=1)
     column = "recall@20 − a=1 [95% CI] (p)"
     assert rows[0][column].startswith("-0.0100") and rows[1][column] == "" and rows[2][column].startswith("+0.0200")
+
+
+def test_the_test_reading_goes_to_the_best_seed_averaged_validation_score() -> None:
+    # a=1 has the best single seed (0.03) but a=2 the best mean (0.02 against 0.015); as chosen is 0.
+    found = {"as chosen": [_seeded(0.0)], "a=1": [_seeded(0.03), _seeded(0.0)], "a=2": [_seeded(0.02)] * 2}
+    assert best_by_validation(found) == "a=2"
+    assert best_by_validation({"as chosen": [_seeded(0.01)], "a=1": [_seeded(0.0)]}) == "as chosen"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,9 @@ from mp2v.embeddings.store import Embeddings, RunStore
 from mp2v.errors import ConfigError, ModelStoreError
 from mp2v.graph.model import LASTFM
 from mp2v.serving.scoring import Scorer, recommend_for_user, similar_items
-from mp2v.training.gensim_sgns import TrainConfig, train
+from mp2v.training.gensim_sgns import TrainConfig, train, train_description
+from mp2v.training.trainers import train_vectors
+from mp2v.types import Trainer
 
 
 def _two_communities(path: Path, seed: int = 0) -> None:
@@ -117,3 +120,40 @@ def test_run_store_round_trip_and_refuses_outside_paths(tmp_path: Path) -> None:
             store.load(bad)
     with pytest.raises(ModelStoreError, match="no stored run"):
         store.load("20990101-000000-nothing")
+
+
+def test_a_tail_continues_the_trained_model_at_the_tail_rate(tmp_path: Path) -> None:
+    corpus = tmp_path / "walks.txt"
+    _two_communities(corpus)
+    plain = TrainConfig(dimensions=8, epochs=2, workers=1, seed=3)
+    tailed = train(corpus, TrainConfig(dimensions=8, epochs=2, workers=1, seed=3, tail_epochs=1, tail_alpha=0.005),
+                   progress=False)
+    assert len(tailed.epoch_losses) == 3
+    # The same as training plainly and then one more epoch whose rate falls from 0.005 to min_alpha.
+    continued = train(corpus, plain, progress=False).model
+    continued.train(corpus_file=str(corpus), total_words=continued.corpus_total_words, epochs=1, start_alpha=0.005,
+                    end_alpha=plain.min_alpha)
+    np.testing.assert_array_equal(tailed.model.wv.vectors, continued.wv.vectors)
+    assert not np.array_equal(tailed.model.wv.vectors, train(corpus, plain, progress=False).model.wv.vectors)
+
+
+def test_a_tail_is_checked_and_kept_out_of_run_keys_when_absent() -> None:
+    with pytest.raises(ConfigError, match=r"tail_alpha 0.05 \(must be in \[min_alpha, alpha\] with a tail\)"):
+        TrainConfig(tail_epochs=1, tail_alpha=0.05)
+    with pytest.raises(ConfigError, match=r"tail_epochs -1 \(must be >= 0\)"):
+        TrainConfig(tail_epochs=-1)
+    assert TrainConfig(alpha=0.001).tail_alpha == 0.0025  # no tail, so its rate is not checked
+    assert "tail_epochs" not in train_description(TrainConfig())
+    assert train_description(TrainConfig(tail_epochs=1))["tail_alpha"] == 0.0025
+
+
+def test_the_numba_kernel_trains_the_tail_and_torch_refuses_it(tmp_path: Path) -> None:
+    corpus = tmp_path / "walks.txt"
+    _two_communities(corpus)
+    config = TrainConfig(dimensions=8, epochs=1, workers=1, seed=3)
+    plain = train_vectors(corpus, config, Trainer.NUMBA)
+    tailed = train_vectors(corpus, replace(config, tail_epochs=2), Trainer.NUMBA)
+    assert len(plain.epoch_losses) == 1 and len(tailed.epoch_losses) == 3
+    assert not np.array_equal(plain.inputs, tailed.inputs)
+    with pytest.raises(ConfigError, match=r"tail epochs \(1\) are not implemented in the torch trainer"):
+        train_vectors(corpus, TrainConfig(dimensions=8, epochs=1, tail_epochs=1), Trainer.TORCH)

@@ -56,8 +56,22 @@ def apply_schedule(params: dict[str, Any]) -> dict[str, Any]:
     return {**params, "walks_per_node": int(walks), "epochs": int(epochs), "alpha": float(alpha)}
 
 
+def tail_of(params: dict[str, Any]) -> tuple[int, float]:
+    """``tail`` "E@A": E epochs more after the schedule, restarting at learning rate A (TrainConfig's
+    tail_epochs / tail_alpha); absent or None: no tail."""
+    tail = params.get("tail")
+    if not tail:
+        return 0, TrainConfig.tail_alpha
+    epochs, sep, alpha = str(tail).partition("@")
+    try:
+        return int(epochs), float(alpha)
+    except ValueError:
+        raise ConfigError(f"tail {tail!r}: write <epochs>@<learning rate>, e.g. 1@0.0025") from None
+
+
 def mp2v_spec(model: GraphModel, params: dict[str, Any], seed: int, name: str) -> Mp2vSpec:
     params = apply_schedule(params)
+    tail_epochs, tail_alpha = tail_of(params)
     walk = WalkConfig(
         metapaths=metapaths_for(model, params["metapaths"], params["walks_per_node"],
                                 float(params.get("extra_walk_share", EXTRA_WALK_SHARE))),
@@ -66,7 +80,8 @@ def mp2v_spec(model: GraphModel, params: dict[str, Any], seed: int, name: str) -
     train = TrainConfig(dimensions=params["dimensions"], window=params["window"], negative=params["negative"],
                         ns_exponent=params["ns_exponent"], epochs=params["epochs"], alpha=params["alpha"],
                         sample=params["sample"], seed=seed, workers=2,
-                        freeze_initialised=params.get("init") == "item2vec-frozen")
+                        freeze_initialised=params.get("init") == "item2vec-frozen",
+                        tail_epochs=tail_epochs, tail_alpha=tail_alpha)
     return Mp2vSpec(name, walk, train, scoring=params["scoring"],
                     initialise_from_item2vec=params.get("init", "random") != "random",
                     trainer=params.get("trainer", "gensim"),

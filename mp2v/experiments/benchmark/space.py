@@ -28,7 +28,7 @@ SEED_OFFSET = "seed_offset"
 #: these values are dropped before keying a trial (``canonical``), so old trials keep their keys and a value
 #: equal to the absent one is the same trial.
 NEUTRAL: dict[str, Any] = {"popularity_prior": 0.0, "interaction_pairs": 0, "extra_walk_share": 0.5,
-                           "trainer": "gensim", "return_weight": 1.0, SEED_OFFSET: 0}
+                           "trainer": "gensim", "return_weight": 1.0, "tail": None, SEED_OFFSET: 0}
 #: MP2V axes a fast run keeps (the ones that moved the choice most on Last.fm validation).
 FAST_MP2V_AXES = ("dimensions", "negative", "ns_exponent", "window", "popularity_prior", "interaction_pairs")
 
