@@ -98,12 +98,12 @@ def choose_and_read_test(bench: Benchmark, results: dict[str, Any], single: dict
     ials_params = next(r["params"] for r in results["results"] if r["name"] == "iALS")
     ials = bench.experiment.evaluate(methods.fit_baseline(bench.experiment, "ials", ials_params, Stage.TEST,
                                                           name="iALS"), Stage.TEST, ks=(20,))
-    tested = {"iALS": ials}
-    for name, change in (("as chosen", {}), *((label_of(c), c) for c in changes if label_of(c) == best)):
-        tested[name] = averaged(judge(bench, single, change, seeds, stage=Stage.TEST), name)
+    as_chosen = label_of({})
+    to_test: dict[str, dict[str, Any]] = {as_chosen: {}} | {label_of(c): c for c in changes if label_of(c) == best}
+    tested = {"iALS": ials} | {name: averaged(judge(bench, single, change, seeds, stage=Stage.TEST), name)
+                               for name, change in to_test.items()}
     rows = [{"test (read once)": name, **{m: f"{r.metrics[m]:.4f}" for m in METRICS}} for name, r in tested.items()]
-    pairs = [(name, "iALS") for name in tested if name != "iALS"] + ([(best, "as chosen")] if best in tested and
-                                                                     best != "as chosen" else [])
+    pairs = [(name, "iALS") for name in to_test] + [(best, as_chosen)] * (best != as_chosen)
     compared = [{"comparison": f"{first} − {second}", **{
         f"{m} [95% CI] (p)": ci_text(paired_comparison(tested[first].per_user[m], tested[second].per_user[m]))
         for m in METRICS}} for first, second in pairs]
