@@ -135,3 +135,35 @@ def test_a_joint_pair_reaches_a_ridge_that_one_axis_at_a_time_cannot() -> None:
     assert result.best == {"width": 3, "sample": 3} and result.at_edge == []
     assert set(tried) == {(d, s) for d in (1, 2, 3) for s in (1, 2, 3)}
     assert fast(space, keep=("width",)).joint_candidates({"width": 1}) == []
+
+
+def test_a_named_trainer_leaves_the_trainer_axis_and_torch_the_tail_axis() -> None:
+    from mp2v.experiments.benchmark.space import for_trainer
+
+    def axes(named: bool, uses_torch: bool) -> set[str]:
+        return {name for name, _ in for_trainer(MP2V_SPACE, named, uses_torch).axes}
+
+    everything = {name for name, _ in MP2V_SPACE.axes}
+    assert {"trainer", "tail"} <= everything
+    assert axes(False, False) == everything
+    assert axes(True, False) == everything - {"trainer"}
+    assert axes(True, True) == everything - {"trainer", "tail"}
+
+
+def test_the_tail_grid_starts_without_a_tail_and_every_value_parses() -> None:
+    from mp2v.experiments.benchmark.methods import tail_of
+
+    grid = dict(MP2V_SPACE.axes)["tail"]
+    assert grid[0] is None and tail_of({"tail": grid[0]})[0] == 0
+    rates = [tail_of({"tail": value})[1] for value in grid[1:]]
+    assert rates == sorted(rates, reverse=True) and min(rates) < 0.00125 / 2  # reaches below the tuned rate
+    assert canonical({"dimensions": 128, "tail": None}) == {"dimensions": 128}  # old trials keep their keys
+
+
+def test_a_chosen_tail_gets_an_ablation_without_it_and_no_tail_gets_none() -> None:
+    from mp2v.experiments.benchmark.run import _ablations
+
+    best = {**MP2V_SPACE.start, "tail": "2@0.00125"}
+    rows = dict(_ablations(best, MP2V_SPACE))
+    assert rows["without the low-rate tail"] == {**best, "tail": None}
+    assert not any("tail" in label for label, _ in _ablations(dict(MP2V_SPACE.start), MP2V_SPACE))

@@ -35,6 +35,7 @@ from mp2v.experiments.benchmark.space import (
     SearchSpace,
     canonical,
     fast,
+    for_trainer,
     quick,
 )
 from mp2v.experiments.benchmark.trials import ResultCache, Trial, TrialStore
@@ -273,8 +274,8 @@ class Benchmark:
             space = _without_mix(space, "features")
         if not _has_relationships(self.runner, self.model.follow_type):
             space = _without_mix(space, "follows")
-        if self.config.trainer != Trainer.GENSIM:  # the user named the trainer: the search keeps it
-            space = replace(space, axes=[(name, values) for name, values in space.axes if name != "trainer"])
+        space = for_trainer(space, named=self.config.trainer != Trainer.GENSIM,
+                            uses_torch=self.config.trainer.uses_torch)
         search = self.search("MP2V", space, fit, fast_axes=FAST_MP2V_AXES)
         count, seeds = self.config.finalists, self.config.finalist_seeds
         if self.config.quick:  # a smoke run still goes through the step, at its smallest
@@ -329,6 +330,7 @@ def _ablations(best: dict[str, Any], space: SearchSpace) -> list[tuple[str, dict
         *[(label, {**best, "init": init}) for init, label in (
             ("random", "random initialisation"), ("item2vec", "item vectors initialised from item2vec"),
             ("item2vec-frozen", "item vectors from item2vec, frozen")) if best.get("init", "random") != init],
+        *([("without the low-rate tail", {**best, "tail": None})] if best.get("tail") else []),
         ("cosine scoring" if best["scoring"] == "dot" else "dot scoring",
          {**best, "scoring": "cosine" if best["scoring"] == "dot" else "dot"}),
         # metapath2vec++ against the same kernel with shared negatives, so the pair isolates the negatives.

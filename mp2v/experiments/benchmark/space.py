@@ -188,7 +188,12 @@ MP2V_SPACE = SearchSpace(
      ("trainer", ["gensim", "numba-typed"]),
      # The weight of a step back to the node two steps before (1: plain walks; 0: non-backtracking where
      # another way on exists), mp2v.walks.memory_engine.
-     ("return_weight", [0.0, 0.5, 1.0])],
+     ("return_weight", [0.0, 0.5, 1.0]),
+     # A low-rate tail: 2 epochs more after the schedule, the rate restarting low (TrainConfig.tail_epochs /
+     # tail_alpha). Ordered by rate; the eighth round chose 2@0.00125 on validation, so the grid reaches two
+     # halvings below it (its values are not numbers, so a choice on its last value is not widened: the
+     # search's log and the report name the chosen tail).
+     ("tail", [None, "2@0.005", "2@0.0025", "2@0.00125", "2@0.000625", "2@0.0003125"])],
     passes=2, limits={"window": (1, None), "sample": (0.0, None), "popularity_prior": (0.0, None),
                       "interaction_pairs": (0, None), "extra_walk_share": (0.0, None), "return_weight": (0.0, 1.0)},
     # Dimensions and down-sampling, tried together once the widened edges have settled: on Last.fm the
@@ -199,6 +204,13 @@ MP2V_SPACE = SearchSpace(
 
 #: Seed ensembles tried on the best MP2V configuration (scores summed over independently trained models).
 ENSEMBLE_SIZES = [1, 3, 5, 8, 12, 16]
+
+
+def for_trainer(space: SearchSpace, named: bool, uses_torch: bool) -> SearchSpace:
+    """``space`` for a benchmark whose user named the trainer (``named``: the search keeps it, so the
+    ``trainer`` axis goes) and, for the torch trainers, without the ``tail`` axis (they train no tail)."""
+    dropped = ({"trainer"} if named else set()) | ({"tail"} if uses_torch else set())
+    return replace(space, axes=[(name, values) for name, values in space.axes if name not in dropped])
 
 
 def canonical(params: dict[str, Any]) -> dict[str, Any]:
