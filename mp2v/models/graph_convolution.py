@@ -23,13 +23,14 @@ import scipy.sparse as sp
 from mp2v.errors import ConfigError, EvaluationError
 from mp2v.models.base import InputTransform, check_int, check_interactions
 from mp2v.models.implicit_models import capped_threads
+from mp2v.training.torch_options import missing_torch
 from mp2v.types import FloatMatrix, InteractionMatrix
 
 if TYPE_CHECKING:
     import torch
 
 #: The message of the :class:`ConfigError` raised when ``torch`` is missing.
-MISSING_TORCH = "LightGCN needs the optional extra: pip install 'mp2v[gnn]'"
+MISSING_TORCH = missing_torch("LightGCN")
 
 
 def require_torch() -> None:

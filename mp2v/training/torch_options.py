@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from mp2v.errors import ConfigError
 from mp2v.types import Device
 
-MISSING_TORCH = "the torch trainer needs torch: install the torch extra: pip install -e '.[gnn]'"
+
+def missing_torch(needed_by: str) -> str:
+    """The one line said when ``torch`` is missing: what needs it and the extra that installs it."""
+    return f"{needed_by} needs torch, from the optional extra: pip install -e '.[gnn]' (or 'mp2v[gnn]')"
+
+
+MISSING_TORCH = missing_torch("the torch trainer")
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,8 @@ def test_missing_torch_gives_a_clear_error_only_when_the_model_is_built(monkeypa
     params = LightGCNParams(dim=8)  # hyperparameters need no torch
     with pytest.raises(ConfigError) as raised:
         LightGCN(params)
-    assert str(raised.value) == MISSING_TORCH == "LightGCN needs the optional extra: pip install 'mp2v[gnn]'"
+    assert str(raised.value) == MISSING_TORCH
+    assert MISSING_TORCH == "LightGCN needs torch, from the optional extra: pip install -e '.[gnn]' (or 'mp2v[gnn]')"
     with pytest.raises(ConfigError, match=r"mp2v\[gnn\]"):
         propagate(tiny(), np.zeros((6, 2), dtype=np.float32), layers=1)
     assert_allclose(normalized_adjacency(tiny()).toarray()[0, 2:4], [1 / np.sqrt(2), 0.5])  # scipy only
