@@ -167,3 +167,18 @@ def test_a_chosen_tail_gets_an_ablation_without_it_and_no_tail_gets_none() -> No
     rows = dict(_ablations(best, MP2V_SPACE))
     assert rows["without the low-rate tail"] == {**best, "tail": None}
     assert not any("tail" in label for label, _ in _ablations(dict(MP2V_SPACE.start), MP2V_SPACE))
+
+
+def test_the_tail_axis_is_ordered_by_its_rate_so_its_ends_are_edges_and_widen() -> None:
+    space = SearchSpace({}, [("tail", [None, "2@0.005", "2@0.0025", "2@0.00125"])], limits={"tail": (0.0001, None)})
+    assert space.at_edge({}) == [] and space.at_edge({"tail": None}) == []  # no tail: off the rate scale
+    assert space.at_edge({"tail": "2@0.0025"}) == []
+    assert space.at_edge({"tail": "2@0.00125"}) == space.at_edge({"tail": "2@0.005"}) == ["tail"]
+    lower, new = space.widened("tail", {"tail": "2@0.00125"})
+    assert new == "2@0.000625" and dict(lower.axes)["tail"] == [None, "2@0.005", "2@0.0025", "2@0.00125", "2@0.000625"]
+    higher, new = space.widened("tail", {"tail": "2@0.005"})
+    assert new == "2@0.01" and dict(higher.axes)["tail"][:2] == [None, "2@0.01"]
+    floor = SearchSpace({}, [("tail", [None, "2@0.0004", "2@0.0002"])], limits={"tail": (0.0001, None)})
+    assert floor.widened("tail", {"tail": "2@0.0002"})[1] == "2@0.0001"  # the limit, min_alpha
+    at_floor = SearchSpace({}, [("tail", [None, "2@0.0004", "2@0.0002", "2@0.0001"])], limits={"tail": (0.0001, None)})
+    assert at_floor.at_edge({"tail": "2@0.0001"}) == [] and at_floor.widened("tail", {"tail": "2@0.0001"})[1] is None

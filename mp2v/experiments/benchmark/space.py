@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mp2v.models.item2vec import PRODUCTION_PARAMS
+from mp2v.training.gensim_sgns import TrainConfig
 
 #: Axes bounded by the data: a model of more factors than users (or a neighbourhood larger than the
 #: catalogue) only costs time. Value: which dimension of the users x items matrix bounds it.
@@ -31,6 +32,30 @@ NEUTRAL: dict[str, Any] = {"popularity_prior": 0.0, "interaction_pairs": 0, "ext
                            "trainer": "gensim", "return_weight": 1.0, "tail": None, SEED_OFFSET: 0}
 #: MP2V axes a fast run keeps (the ones that moved the choice most on Last.fm validation).
 FAST_MP2V_AXES = ("dimensions", "negative", "ns_exponent", "window", "popularity_prior", "interaction_pairs")
+
+
+def _tail_rate(value: Any) -> float | None:
+    """``tail`` "E@A" ordered by its rate A; None (no tail) is not on the rate scale."""
+    return float(str(value).partition("@")[2]) if value else None
+
+
+def _tail_at(like: Any, rate: float) -> str:
+    return f"{str(like).partition('@')[0]}@{rate:g}"
+
+
+#: Axes whose values are not numbers but are ordered by one, read and written for grid edges and widening.
+ORDERED_BY = {"tail": (_tail_rate, _tail_at)}
+
+
+def _number(axis: str, value: Any) -> float | None:
+    """The number that orders ``value`` on ``axis``'s grid; None for values off any scale (names, flags)."""
+    if axis in ORDERED_BY:
+        return ORDERED_BY[axis][0](value)
+    return None if isinstance(value, bool) or not isinstance(value, int | float) else value
+
+
+def _numbers(axis: str, values: list[Any]) -> list[float]:
+    return [number for number in (_number(axis, value) for value in values) if number is not None]
 
 
 @dataclass(frozen=True)
@@ -52,11 +77,12 @@ class SearchSpace:
         An axis absent from ``best`` (one not in the start that no value of improved) is at its NEUTRAL value."""
         edges = []
         for axis, values in self.axes:
-            if len(values) <= 2 or not isinstance(values[0], int | float) or isinstance(values[0], bool):
+            numbers = _numbers(axis, values)
+            chosen = _number(axis, self.value(best, axis))
+            if len(numbers) <= 2 or chosen is None:
                 continue
             low, high = self.limits.get(axis, (None, None))
-            chosen = self.value(best, axis)
-            if (chosen == values[0] and values[0] != low) or (chosen == values[-1] and values[-1] != high):
+            if (chosen == min(numbers) and chosen != low) or (chosen == max(numbers) and chosen != high):
                 edges.append(axis)
         return edges
 
@@ -90,22 +116,31 @@ class SearchSpace:
         """The space with ``axis`` extended by one step past the edge ``best`` sits on, and the new value
         (None when the axis cannot go further: a limit, or not a numeric grid)."""
         values = dict(self.axes).get(axis, [])
-        if len(values) < 2 or not isinstance(values[0], int | float) or isinstance(values[0], bool):
+        numbers = sorted(_numbers(axis, values))
+        chosen = _number(axis, self.value(best, axis))
+        if len(numbers) < 2 or chosen is None:
             return self, None
         low, high = self.limits.get(axis, (None, None))
-        upper = self.value(best, axis) == values[-1]
-        edge, inner = (values[-1], values[-2]) if upper else (values[0], values[1])
+        upper = chosen == numbers[-1]
+        edge, inner = (numbers[-1], numbers[-2]) if upper else (numbers[0], numbers[1])
         # The grid's own ratio (geometric grids), or its own step where a ratio means nothing.
         new = edge * edge / inner if edge > 0 and inner > 0 else edge + (edge - inner)
-        if isinstance(values[0], int):
+        if all(isinstance(value, int) for value in values):
             new = math.ceil(new) if upper else math.floor(new)
-        if (high is not None and new > high) or (low is not None and new < low) or new in values:
-            new = high if upper and high is not None and high not in values else low if (
-                not upper and low is not None and low not in values) else None
-        if new is None:
-            return self, None
-        grid = sorted([*values, new])
-        return replace(self, axes=[(a, grid if a == axis else v) for a, v in self.axes]), new
+        if (high is not None and new > high) or (low is not None and new < low) or new in numbers:
+            if upper and high is not None and high not in numbers:
+                new = high
+            elif not upper and low is not None and low not in numbers:
+                new = low
+            else:
+                return self, None
+        value = new if axis not in ORDERED_BY else ORDERED_BY[axis][1](self.value(best, axis), new)
+        # Unnumbered values ("no tail") first, then the numbered ones in the grid's own direction.
+        numbered = [(v, n) for v in values if (n := _number(axis, v)) is not None]
+        descending = numbered[0][1] > numbered[-1][1]
+        numbered = sorted([*numbered, (value, new)], key=lambda pair: pair[1], reverse=descending)
+        grid = [v for v in values if _number(axis, v) is None] + [v for v, _ in numbered]
+        return replace(self, axes=[(a, grid if a == axis else v) for a, v in self.axes]), value
 
     def joint_candidates(self, best: dict[str, Any]) -> list[dict[str, Any]]:
         """``best`` with each ``joint`` pair set to every combination of its two grids (pairs whose axes
@@ -190,12 +225,13 @@ MP2V_SPACE = SearchSpace(
      # another way on exists), mp2v.walks.memory_engine.
      ("return_weight", [0.0, 0.5, 1.0]),
      # A low-rate tail: 2 epochs more after the schedule, the rate restarting low (TrainConfig.tail_epochs /
-     # tail_alpha). Ordered by rate; the eighth round chose 2@0.00125 on validation, so the grid reaches two
-     # halvings below it (its values are not numbers, so a choice on its last value is not widened: the
-     # search's log and the report name the chosen tail).
+     # tail_alpha). Ordered by rate (ORDERED_BY), so a choice at either end widens like a number; the eighth
+     # round chose 2@0.00125 on validation, and the grid reaches two halvings below it.
      ("tail", [None, "2@0.005", "2@0.0025", "2@0.00125", "2@0.000625", "2@0.0003125"])],
     passes=2, limits={"window": (1, None), "sample": (0.0, None), "popularity_prior": (0.0, None),
-                      "interaction_pairs": (0, None), "extra_walk_share": (0.0, None), "return_weight": (0.0, 1.0)},
+                      "interaction_pairs": (0, None), "extra_walk_share": (0.0, None), "return_weight": (0.0, 1.0),
+                      # A tail's rate lies in [min_alpha, alpha] (TrainConfig); alpha is itself searched.
+                      "tail": (TrainConfig.min_alpha, None)},
     # Dimensions and down-sampling, tried together once the widened edges have settled: on Last.fm the
     # passes set both before tag walks were widened to twice the main metapath's, and at that share more
     # dimensions pay (validation, one seed: 256 -> 768 dimensions +0.0045 Recall@20 at sample 0.001, where
