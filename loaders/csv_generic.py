@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -34,7 +34,7 @@ from loaders.reading import WHITESPACE, TableSpec, read_table
 from loaders.rejects import FileCheck, Validation
 from mp2v.common.slugs import check_slug
 from mp2v.errors import ConfigError
-from mp2v.graph.model import GraphModel
+from mp2v.graph.model import READING_OPTION, GraphModel
 from mp2v.types import IdType
 
 Transform = Literal["raw", "log1p", "binary"]
@@ -133,6 +133,12 @@ class CsvConfig:
         """A follows or features file's two columns: by name, or positions 1 and 2 without a header."""
         return (left, right) if self.header else ("1", "2")
 
+    def reading(self) -> dict[str, Any]:
+        """How the files were read (recorded on the ``:Dataset`` node: a delta is read the same way unless
+        told otherwise; see :func:`loaders.csv_delta.delta_config`)."""
+        return {"delimiter": self.delimiter, "header": self.header, "encoding": self.encoding,
+                "columns": asdict(self.columns)}
+
     def model(self) -> GraphModel:
         labels = self.labels
         return GraphModel(
@@ -143,7 +149,8 @@ class CsvConfig:
             weight_formula=FORMULAS[self.weight_transform].format(merged=self.ratings.merged()),
             signal_property="raw",
             options={"id_type": str(self.id_type), "weight_transform": self.weight_transform,
-                     "symmetric_follows": str(self.symmetric_follows), **self.ratings.options()},
+                     "symmetric_follows": str(self.symmetric_follows), **self.ratings.options(),
+                     READING_OPTION: self.reading()},
             id_type=self.id_type,
         )
 

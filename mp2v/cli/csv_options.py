@@ -1,7 +1,10 @@
-"""How generic CSV files are read (delimiter, header, encoding, column names): the options ``mp2v load csv``
-and ``mp2v refresh`` share, so that a day's delta is read with the flags its catalogue was loaded with."""
+"""How generic CSV files are read (delimiter, header, encoding, column names): the options of ``mp2v load
+csv``, and the same options for ``mp2v refresh``, unset there: a day's delta is read as its catalogue's files
+were (the load records how) unless told otherwise."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import typer
 
@@ -19,6 +22,18 @@ TIMESTAMP_COL = typer.Option(None, help="Timestamp column (default: 'timestamp' 
 FOLLOWER_COL = typer.Option("user", help="Follows file: the following user.")
 FOLLOWED_COL = typer.Option("follows", help="Follows file: the followed user.")
 FEATURE_COL = typer.Option("feature", help="Features file: the feature column.")
+
+
+#: ``mp2v refresh``: the same options, unset by default (a delta is read as its dataset's files were).
+AS_LOADED = "Default: as the dataset's files were loaded."
+DELTA_DELIMITER = typer.Option(None, "--delimiter", help=f"Field delimiter, as for `mp2v load csv`. {AS_LOADED}")
+DELTA_HEADER = typer.Option(None, "--header/--no-header", help=f"--no-header: line 1 is data. {AS_LOADED}")
+DELTA_ENCODING = typer.Option(None, "--encoding", help=f"Encoding of all files. {AS_LOADED}")
+
+
+def delta_column(flag: str) -> Any:  # typer's OptionInfo, typed Any like typer.Option itself
+    """A column option of ``mp2v refresh`` (``--user-col`` ...), unset by default."""
+    return typer.Option(None, flag, help=AS_LOADED)
 
 
 def csv_columns(user_col: str, item_col: str, weight_col: str, timestamp_col: str | None, follower_col: str,

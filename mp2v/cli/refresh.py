@@ -26,17 +26,23 @@ def refresh_command(
     walks_per_node: int = typer.Option(5, min=1), walk_length: int = typer.Option(20, min=2),
     metapath: list[str] = typer.Option(None, "--metapath", "-m", help="Default: the dataset's user-item path."),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the new run and swap the alias to it."),
-    delimiter: str = csv_options.DELIMITER, header: bool = csv_options.HEADER, encoding: str = csv_options.ENCODING,
-    user_col: str = csv_options.USER_COL, item_col: str = csv_options.ITEM_COL,
-    weight_col: str = csv_options.WEIGHT_COL, timestamp_col: str | None = csv_options.TIMESTAMP_COL,
-    follower_col: str = csv_options.FOLLOWER_COL, followed_col: str = csv_options.FOLLOWED_COL,
-    feature_col: str = csv_options.FEATURE_COL,
+    delimiter: str | None = csv_options.DELTA_DELIMITER, header: bool | None = csv_options.DELTA_HEADER,
+    encoding: str | None = csv_options.DELTA_ENCODING,
+    user_col: str | None = csv_options.delta_column("--user-col"),
+    item_col: str | None = csv_options.delta_column("--item-col"),
+    weight_col: str | None = csv_options.delta_column("--weight-col"),
+    timestamp_col: str | None = csv_options.delta_column("--timestamp-col"),
+    follower_col: str | None = csv_options.delta_column("--follower-col"),
+    followed_col: str | None = csv_options.delta_column("--followed-col"),
+    feature_col: str | None = csv_options.delta_column("--feature-col"),
 ) -> None:
     """Load a delta idempotently, walk, train from the previous run's vectors, and swap the served run. The
-    delta's files are read with the reading options of `mp2v load csv` (columns, delimiter, header, encoding)."""
+    delta's files are read as the dataset's were (columns, delimiter, header, encoding); the reading options
+    of `mp2v load csv` say otherwise."""
     current = settings()
-    columns = csv_options.csv_columns(user_col, item_col, weight_col, timestamp_col, follower_col, followed_col,
-                                      feature_col)
+    given = {"user": user_col, "item": item_col, "weight": weight_col, "timestamp": timestamp_col,
+             "follower": follower_col, "followed": followed_col, "feature": feature_col}
+    columns = {name: column for name, column in given.items() if column is not None}
     delta = (DeltaFiles(interactions, follows, features, columns, delimiter, header, encoding)
              if interactions or follows or features else None)
     config = RefreshConfig(delta=delta, previous_run=previous_run, alias=alias, epochs=epochs, alpha=alpha,

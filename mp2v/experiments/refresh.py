@@ -32,21 +32,22 @@ from mp2v.walks.config import WalkConfig
 from mp2v.walks.run import default_metapath, run_walks
 
 if TYPE_CHECKING:
-    from loaders.csv_generic import CsvColumns, KnownIds
+    from loaders.csv_generic import KnownIds
 
 
 @dataclass(frozen=True)
 class DeltaFiles:
-    """The day's files in the generic CSV format and how to read them (``mp2v load csv --help``; None: the
-    default columns), loaded with the labels, id type, weights and ratings rules the dataset was loaded with."""
+    """The day's files in the generic CSV format, loaded with the labels, id type, weights and ratings rules
+    the dataset was loaded with, and read as its files were (``mp2v load csv --help``) except where these
+    say otherwise: ``columns`` by :class:`loaders.csv_generic.CsvColumns` field, None as loaded."""
 
     interactions: Path | None = None
     follows: Path | None = None
     features: Path | None = None
-    columns: CsvColumns | None = None
-    delimiter: str = ","
-    header: bool = True
-    encoding: str = "utf-8"
+    columns: dict[str, str] = field(default_factory=dict)
+    delimiter: str | None = None
+    header: bool | None = None
+    encoding: str | None = None
 
     def __post_init__(self) -> None:
         if not self.files:

@@ -17,7 +17,7 @@ reads as integer (the only kind those loaders wrote).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from mp2v.common.hashing import content_hash
@@ -27,6 +27,10 @@ from mp2v.types import EntityId, IdType, Label, RelType, Token
 
 if TYPE_CHECKING:  # the model is plain data; only the read/write helpers below take a runner
     from mp2v.db.runner import QueryRunner
+
+#: The option under which a loader records how its files were read (delimiter, header, encoding, columns): a
+#: delta is read the same way; it says nothing about the graph, so fingerprints leave it out.
+READING_OPTION = "reading"
 
 _DEFAULT_PREFIXES = {"User": "u", "Video": "v", "Artist": "a", "Item": "i", "Tag": "t", "Category": "c",
                      "Feature": "f"}
@@ -140,7 +144,7 @@ def graph_fingerprint(runner: QueryRunner) -> str:
     # Only the dataset's own labels and types: serving bookkeeping (:ServedRun) must not make every stored run
     # and benchmark trial look stale.
     types = {model.interaction_type, model.follow_type, model.feature_type}
-    described = model.to_properties()
+    described = replace(model, options={k: v for k, v in model.options.items() if k != READING_OPTION}).to_properties()
     # Integer ids were the only kind before id_type was recorded: leaving the default out keeps the
     # fingerprints (and so the cached runs) of those datasets valid.
     if model.id_type is IdType.INTEGER:

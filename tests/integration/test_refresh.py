@@ -128,3 +128,15 @@ def test_cli_refresh_with_a_day_of_follows_in_its_own_columns(db: QueryRunner, n
     refreshed = RunStore(tmp_path / "home" / "runs").latest(dataset="songs")
     assert refreshed.metadata["alpha"] == 0.005 and refreshed.metadata["delta"] == [str(day)]
     assert graph_stats(db, with_degrees=False).relationships["FOLLOWS"] == 2
+
+
+def test_a_delta_is_read_as_its_catalogues_files_were(db: QueryRunner, settings: Settings, tmp_path: Path) -> None:
+    """A catalogue of header-less, space-separated ratings: its day's file needs no reading flags."""
+    config = CsvConfig(interactions=_write(tmp_path / "ratings.txt", "1 10 4\n1 11 2\n2 10 5\n"),
+                       dataset="spaced", delimiter="whitespace", header=False)
+    run_load(lambda v: build_plan(config, v), db, LoadOptions(progress=False), rejects_dir=tmp_path / "r")
+    lines = load_delta(db, settings, DeltaFiles(_write(tmp_path / "day.txt", "2  11 3\n3 10 1\n")))
+    assert any(line.split()[:3] == ["day.txt", "2", "0"] for line in lines), lines  # 2 rows, none rejected
+    edges = cypher(db, "MATCH (u:User)-[r:INTERACTED]->(i:Item) RETURN u.id AS u, i.id AS i, r.raw AS raw "
+                       "ORDER BY u, i")
+    assert edges.values.tolist() == [[1, 10, 4.0], [1, 11, 2.0], [2, 10, 5.0], [2, 11, 3.0], [3, 10, 1.0]]
