@@ -70,3 +70,30 @@ def test_threads_are_capped_at_the_cores() -> None:
     assert capped_threads(0) == available_cores()
     assert capped_threads(1) == 1
     assert capped_threads(1000) == available_cores()
+
+
+def test_ials_fits_with_one_blas_thread_and_leaves_the_pool_as_it_was(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """implicit's threads each call BLAS: a BLAS pool under each oversubscribes the cores (bench.ials_threads)."""
+    from threadpoolctl import threadpool_info
+
+    from mp2v.models import implicit_models
+
+    def blas_threads() -> list[int]:
+        return [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+
+    seen: list[list[int]] = []
+    original = implicit_models.AlternatingLeastSquares
+
+    class Recording(original):  # type: ignore[misc, valid-type]
+        def fit(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            seen.append(blas_threads())
+            return super().fit(*args, **kwargs)
+
+    before = blas_threads()
+    monkeypatch.setattr(implicit_models, "AlternatingLeastSquares", Recording)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        IALS(IALSParams(factors=4, iterations=2)).fit(two_blocks())
+    assert seen and all(threads == 1 for threads in seen[0])
+    assert blas_threads() == before
+    assert not [w for w in caught if "threadpool" in str(w.message).lower()]  # no BLAS-pool warning either
