@@ -6,8 +6,9 @@ Threads: ``num_threads=0`` means every core this process may use; larger request
 Progress bars are off. iALS fits with BLAS held to one thread (``threadpoolctl``): ``implicit`` runs its
 own threads over users and items, each calling BLAS, and a BLAS pool under each of them oversubscribes the
 cores. On Last.fm (2 cores) one BLAS thread fits 1.6x faster at 128 and at 1536 factors, and 2.0x beside
-two busy processes (``python -m bench.ials_threads``, results/ials-threads.md). The two fits' factors differ (the summation order does) but their top-20 lists agree (99.9-100 %).
-(``implicit``'s warning about a BLAS pool, raised when a model is made, is therefore not raised.)
+two busy processes (``python -m bench.ials_threads``, results/ials-threads.md). The two fits' factors
+differ (the summation order does) but their top-20 lists agree (99.9-100 %). ``implicit``'s warning about
+a BLAS pool, raised when a model is made, is therefore not raised.
 """
 
 from __future__ import annotations
