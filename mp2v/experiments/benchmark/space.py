@@ -116,7 +116,8 @@ class SearchSpace:
         """The space with ``axis`` extended by one step past the edge ``best`` sits on, and the new value
         (None when the axis cannot go further: a limit, or not a numeric grid)."""
         values = dict(self.axes).get(axis, [])
-        numbers = sorted(_numbers(axis, values))
+        numbered = [(v, n) for v in values if (n := _number(axis, v)) is not None]
+        numbers = sorted(n for _, n in numbered)
         chosen = _number(axis, self.value(best, axis))
         if len(numbers) < 2 or chosen is None:
             return self, None
@@ -136,10 +137,9 @@ class SearchSpace:
                 return self, None
         value = new if axis not in ORDERED_BY else ORDERED_BY[axis][1](self.value(best, axis), new)
         # Unnumbered values ("no tail") first, then the numbered ones in the grid's own direction.
-        numbered = [(v, n) for v in values if (n := _number(axis, v)) is not None]
         descending = numbered[0][1] > numbered[-1][1]
-        numbered = sorted([*numbered, (value, new)], key=lambda pair: pair[1], reverse=descending)
-        grid = [v for v in values if _number(axis, v) is None] + [v for v, _ in numbered]
+        ordered = sorted([*numbered, (value, new)], key=lambda pair: pair[1], reverse=descending)
+        grid = [v for v in values if _number(axis, v) is None] + [v for v, _ in ordered]
         return replace(self, axes=[(a, grid if a == axis else v) for a, v in self.axes]), value
 
     def joint_candidates(self, best: dict[str, Any]) -> list[dict[str, Any]]:
